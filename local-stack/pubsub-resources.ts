@@ -1,0 +1,37 @@
+import { PubSub } from '@google-cloud/pubsub';
+import {
+  bridgeSubscriptionName,
+  deadLetterSubscriptionName,
+  deadLetterTopicName,
+  triggerSubscriptionName,
+  type PipelineTopics,
+} from './pipeline-topics';
+
+const ALREADY_EXISTS = 6;
+
+async function ignoringExisting(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    if ((error as { code?: number }).code !== ALREADY_EXISTS) throw error;
+  }
+}
+
+async function ensureTopicWithSubscription(pubsub: PubSub, topic: string, subscription: string): Promise<void> {
+  await ignoringExisting(() => pubsub.createTopic(topic));
+  await ignoringExisting(() => pubsub.topic(topic).createSubscription(subscription, { ackDeadlineSeconds: 60 }));
+}
+
+/**
+ * Topics and subscriptions of the pipeline: per completion topic the bridge's subscription, its
+ * dead-letter topic and a reader on it; per trigger topic a reader for tests and the demo.
+ */
+export async function ensurePubSubResources(pubsub: PubSub, topics: PipelineTopics): Promise<void> {
+  await Promise.all([
+    ...topics.completionTopics.map(async (topic) => {
+      await ensureTopicWithSubscription(pubsub, topic, bridgeSubscriptionName(topic));
+      await ensureTopicWithSubscription(pubsub, deadLetterTopicName(topic), deadLetterSubscriptionName(topic));
+    }),
+    ...topics.triggerTopics.map((topic) => ensureTopicWithSubscription(pubsub, topic, triggerSubscriptionName(topic))),
+  ]);
+}
