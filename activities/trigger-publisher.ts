@@ -1,0 +1,118 @@
+/**
+ * Publishes a transition's trigger messages to its Pub/Sub topic. The workflow built the messages; this
+ * activity only delivers them. Every message carries `trigger_id` so a consumer can drop a repeat when a
+ * retried attempt publishes again, and `trigger_message_key` (trigger id + position) because one trigger
+ * may hold several distinct messages (Phase 4 gets five, one per table).
+ */
+import type { PubSub, Topic } from '@google-cloud/pubsub';
+import { ApplicationFailure } from '@temporalio/common';
+import { log } from '@temporalio/activity';
+import type { PublishTriggerInput, PublishTriggerResult, TriggerMessage } from './activity-contracts';
+import { NonRetryableActivityErrors, RetryableActivityErrors } from './activity-error-types';
+import { GrpcStatus, errorSummary, grpcCode } from './google-error-codes';
+
+/** Pub/Sub refuses messages over 10 MB; stay well below so a request with attributes still fits. */
+const MAX_MESSAGE_BYTES = 9 * 1024 * 1024;
+
+/** Bound the client's own retries so one attempt ends before the activity's start-to-close timeout. */
+const PUBLISH_GAX_OPTIONS = { timeout: 10_000, maxRetries: 2 };
+
+export function createTriggerPublisher(pubsub: PubSub): (input: PublishTriggerInput) => Promise<PublishTriggerResult> {
+  // One Topic object per name: it owns the publisher batching queue, so reuse it across activities.
+  const topics = new Map<string, Topic>();
+  const topicFor = (name: string): Topic => {
+    let topic = topics.get(name);
+    if (!topic) {
+      topic = pubsub.topic(name, { batching: { maxMilliseconds: 5 }, gaxOpts: PUBLISH_GAX_OPTIONS });
+      topics.set(name, topic);
+    }
+    return topic;
+  };
+
+  return async function publishTrigger(input: PublishTriggerInput): Promise<PublishTriggerResult> {
+    const where = `trigger ${input.triggerId} for ${input.gameDate} (${input.transition}) on topic ${input.topic}`;
+    const encoded = input.messages.map((message, index) => encodeMessage(message, index, input, where));
+    const topic = topicFor(input.topic);
+    // Publish all at once; a partial success followed by a retry republishes everything, which the
+    // consumer collapses by `trigger_message_key`.
+    const results = await Promise.allSettled(encoded.map((message) => topic.publishMessage(message)));
+    const messageIds: string[] = [];
+    for (const result of results) {
+      if (result.status === 'rejected') throw classifyPublishError(result.reason, where);
+      messageIds.push(result.value);
+    }
+    log.info('Trigger published', {
+      gameDate: input.gameDate,
+      transition: input.transition,
+      topic: input.topic,
+      triggerId: input.triggerId,
+      messages: messageIds.length,
+    });
+    return { messageIds };
+  };
+}
+
+function encodeMessage(
+  message: TriggerMessage,
+  index: number,
+  input: PublishTriggerInput,
+  where: string,
+): { data: Buffer; attributes: Record<string, string> } {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(message.data);
+  } catch (err) {
+    throw invalidPayload(`message ${index} of ${where} is not serialisable as JSON: ${errorSummary(err)}`);
+  }
+  if (typeof message.data !== 'object' || message.data === null || Array.isArray(message.data) || json === undefined) {
+    throw invalidPayload(`message ${index} of ${where} must be a JSON object`);
+  }
+  const data = Buffer.from(json, 'utf8');
+  if (data.length > MAX_MESSAGE_BYTES) {
+    throw invalidPayload(`message ${index} of ${where} is ${data.length} bytes, above the Pub/Sub limit`);
+  }
+  const attributes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(message.attributes ?? {})) {
+    if (typeof value !== 'string') throw invalidPayload(`attribute ${key} of message ${index} of ${where} is not a string`);
+    attributes[key] = value;
+  }
+  attributes.trigger_id = input.triggerId;
+  attributes.trigger_message_key ??= `${input.triggerId}/${index}`;
+  return { data, attributes };
+}
+
+function invalidPayload(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `Invalid trigger payload: ${message}. Fix the message builder; retrying cannot help.`,
+    NonRetryableActivityErrors.triggerPayloadInvalid,
+  );
+}
+
+/** Missing topic, missing permission and a refused payload need an operator; anything else may pass. */
+export function classifyPublishError(err: unknown, where: string): Error {
+  const code = grpcCode(err);
+  const detail = errorSummary(err);
+  switch (code) {
+    case GrpcStatus.notFound:
+      return ApplicationFailure.nonRetryable(
+        `Could not publish ${where}: the topic does not exist (${detail}). Create the topic, then re-run the transition.`,
+        NonRetryableActivityErrors.triggerTopicNotFound,
+      );
+    case GrpcStatus.permissionDenied:
+    case GrpcStatus.unauthenticated:
+      return ApplicationFailure.nonRetryable(
+        `Could not publish ${where}: permission denied (${detail}). Grant the worker roles/pubsub.publisher on the topic.`,
+        NonRetryableActivityErrors.triggerPermissionDenied,
+      );
+    case GrpcStatus.invalidArgument:
+      return ApplicationFailure.nonRetryable(
+        `Could not publish ${where}: Pub/Sub refused the message as invalid (${detail}).`,
+        NonRetryableActivityErrors.triggerPayloadInvalid,
+      );
+    default:
+      return ApplicationFailure.retryable(
+        `Could not publish ${where}: ${detail}. Will retry.`,
+        RetryableActivityErrors.pubsubUnavailable,
+      );
+  }
+}
