@@ -19,6 +19,8 @@ export const PHASE_EXECUTION_LOG_SCHEMA: TableField[] = [
   { name: 'status', type: 'STRING' },
   { name: 'metadata', type: 'JSON' },
   { name: 'created_at', type: 'TIMESTAMP' },
+  // Idempotency key chosen by the workflow: a retried insert finds its row and writes nothing.
+  { name: 'row_key', type: 'STRING' },
 ];
 
 /** One row per received completion message (including ones that trigger nothing). */
@@ -35,6 +37,8 @@ export const PHASE_COMPLETIONS_SCHEMA: TableField[] = [
   { name: 'entities_changed', type: 'STRING', mode: 'REPEATED' },
   { name: 'metadata', type: 'JSON' },
   { name: 'inserted_at', type: 'TIMESTAMP' },
+  // Idempotency key chosen by the workflow: a retried insert finds its row and writes nothing.
+  { name: 'row_key', type: 'STRING' },
 ];
 
 /** One row per (phase, game_date), rewritten as the date progresses. */
@@ -69,7 +73,10 @@ export const ORCHESTRATION_TABLES: Record<string, TableMetadata> = {
   },
 };
 
-/** Creates the dataset and the three tables when absent; existing tables are left untouched. */
+/**
+ * Creates the dataset and the three tables when absent. Existing tables only gain the columns they lack
+ * (always NULLABLE or REPEATED, which BigQuery allows adding); nothing is dropped or retyped.
+ */
 export async function ensureBigQuerySchema(bigquery: BigQuery, datasetId: string): Promise<void> {
   const dataset = bigquery.dataset(datasetId);
   const [datasetExists] = await dataset.exists();
@@ -77,7 +84,15 @@ export async function ensureBigQuerySchema(bigquery: BigQuery, datasetId: string
   for (const [tableId, metadata] of Object.entries(ORCHESTRATION_TABLES)) {
     const table = dataset.table(tableId);
     const [tableExists] = await table.exists();
-    if (!tableExists) await createIgnoringExisting(() => dataset.createTable(tableId, metadata));
+    if (!tableExists) {
+      await createIgnoringExisting(() => dataset.createTable(tableId, metadata));
+      continue;
+    }
+    const current = (await table.getMetadata())[0] as TableMetadata;
+    const fields = current.schema?.fields ?? [];
+    const have = new Set(fields.map((field) => field.name));
+    const missing = (metadata.schema?.fields ?? []).filter((field) => field.name && !have.has(field.name));
+    if (missing.length > 0) await table.setMetadata({ schema: { fields: [...fields, ...missing] } });
   }
 }
 
