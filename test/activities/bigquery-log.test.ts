@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CompletionRow, CompletionStatusRow, ExecutionLogRow } from '../../activities/activity-contracts';
+import type { CompletionRow, CompletionStatusRow } from '../../activities/activity-contracts';
 import { NonRetryableActivityErrors } from '../../activities/activity-error-types';
 import { createBigQueryLog } from '../../activities/bigquery-log';
 import { ensureBigQuerySchema } from '../../activities/bigquery-schema';
+import { executionLogRow } from './activity-fixtures';
 import { runActivity, testBigQuery, testDataset, uniqueGameDate, uniqueSuffix } from './activity-test-env';
-
-export function executionLogRow(gameDate: string, overrides: Partial<ExecutionLogRow> = {}): ExecutionLogRow {
-  return {
-    rowKey: `nba/${gameDate}/phase2_to_phase3/1/triggered`,
-    execution_timestamp: `${gameDate}T07:00:00.000Z`,
-    phase_name: 'phase2_to_phase3',
-    game_date: gameDate,
-    correlation_id: 'corr-1',
-    start_time: `${gameDate}T06:30:00.000Z`,
-    duration_seconds: 1800.5,
-    games_processed: 5,
-    status: 'complete',
-    metadata: { trigger_reason: 'all_complete', note: "quote ' and \\ backslash; DROP TABLE x" },
-    ...overrides,
-  };
-}
 
 function completionRow(gameDate: string, processor: string): CompletionRow {
   return {

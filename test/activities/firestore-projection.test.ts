@@ -1,40 +1,10 @@
 import assert from 'node:assert/strict';
 import { Timestamp, type Firestore } from '@google-cloud/firestore';
 import { ApplicationFailure } from '@temporalio/common';
-import type { FirestoreProjectionInput } from '../../activities/activity-contracts';
 import { NonRetryableActivityErrors } from '../../activities/activity-error-types';
 import { createFirestoreProjection } from '../../activities/firestore-projection';
+import { projectionInput } from './activity-fixtures';
 import { runActivity, testFirestore, uniqueGameDate } from './activity-test-env';
-
-export function projectionInput(gameDate: string, overrides: Partial<FirestoreProjectionInput['meta']> = {}): FirestoreProjectionInput {
-  return {
-    collection: 'phase3_completion',
-    gameDate,
-    processors: {
-      player_game_summary: {
-        completed_at: `${gameDate}T06:00:00.000Z`,
-        correlation_id: 'corr-1',
-        status: 'success',
-        record_count: 240,
-        execution_id: 'exec-1',
-        is_incremental: false,
-        entities_changed: [],
-      },
-    },
-    meta: {
-      _completed_count: 1,
-      _mode: 'overnight',
-      _first_completion_at: `${gameDate}T06:00:00.000Z`,
-      _last_update: `${gameDate}T06:00:00.000Z`,
-      _trigger_reason: null,
-      _triggered: false,
-      _triggered_at: null,
-      _missing_processors: ['team_defense_game_summary'],
-      _wait_seconds: null,
-      ...overrides,
-    },
-  };
-}
 
 describe('activities: projectCompletionDocument', function () {
   let firestore: Firestore;
