@@ -68,6 +68,9 @@ export async function freePorts(): Promise<StackPorts> {
   return ports;
 }
 
+/** A port the stack needs is taken; a test stack retries on other free ports. */
+export class PortConflictError extends Error {}
+
 /** Fails with the names of the ports already taken, before anything is started. */
 export async function assertPortsFree(ports: StackPorts): Promise<void> {
   const taken: string[] = [];
@@ -78,5 +81,5 @@ export async function assertPortsFree(ports: StackPorts): Promise<void> {
       taken.push(`${ports[key]} (${key}, set ${PORT_ENV[key]} to move it)`);
     }
   }
-  if (taken.length > 0) throw new Error(`Ports already in use on ${LOOPBACK}: ${taken.join(', ')}. Is a stack already running? Try \`npm run stack -- status\`.`);
+  if (taken.length > 0) throw new PortConflictError(`Ports already in use on ${LOOPBACK}: ${taken.join(', ')}. Is a stack already running? Try \`npm run stack -- status\`.`);
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logTail, type ManagedProcess } from './managed-process';
+import { PortConflictError } from './ports';
 
 /** A real request against the service; resolves true once it answers as expected. */
 export type ReadinessCheck = () => Promise<boolean>;
@@ -12,6 +13,10 @@ export async function waitUntilReady(proc: ManagedProcess, check: ReadinessCheck
   while (Date.now() < deadline) {
     if (proc.hasExited()) {
       throw new Error(`${proc.name} exited with ${String(await proc.exited)} before it was ready. Log ${proc.logFile}:\n${logTail(proc.logFile)}`);
+    }
+    // The Java emulators log a bind failure but keep running, so look for it instead of waiting it out.
+    if (logContains(proc.logFile, 'Address already in use')) {
+      throw new PortConflictError(`${proc.name} could not bind its port (taken by another process). Log ${proc.logFile}`);
     }
     try {
       if (await check()) return;

@@ -39,6 +39,11 @@ program
       return;
     }
     const processes = stackProcessStatus();
+    if (!processes.some((p) => p.running)) {
+      console.log('No stack is running (a stale record is left in .data/stack.json; `up` replaces it).');
+      process.exitCode = 1;
+      return;
+    }
     for (const p of processes) console.log(`  ${p.name.padEnd(10)} pid ${String(p.pid).padEnd(8)} ${p.running ? 'running' : 'STOPPED'}  log ${p.logFile}`);
     console.log(formatEndpoints(recorded.endpoints));
     if (processes.some((p) => !p.running)) process.exitCode = 1;

@@ -120,7 +120,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const log = options.log ?? (() => undefined);
   const tools = options.tools ?? loadToolPaths();
   if (options.pidFile && existsSync(options.pidFile)) {
-    throw new Error(`A stack is already recorded in ${path.relative(process.cwd(), options.pidFile)}. Run \`npm run stack -- down\` first.`);
+    if (stackProcessStatus(options.pidFile).some((p) => p.running)) {
+      throw new Error(`A stack is already running (${path.relative(process.cwd(), options.pidFile)}). Run \`npm run stack -- down\` first.`);
+    }
+    // Left behind by a stack that died without stopping (reboot, kill -9): nothing of it runs any more.
+    rmSync(options.pidFile, { force: true });
   }
   await assertPortsFree(options.ports);
   const logDir = path.join(options.dataDir, 'logs');

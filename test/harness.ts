@@ -2,8 +2,10 @@
  * Shared test infrastructure: one local stack per mocha run (free ports, temp dir), plus lazily
  * created Temporal test environments. Root hooks (test/root-hooks.ts) start and stop it.
  */
+import { constants } from 'node:os';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { PortConflictError } from '../local-stack/ports';
 import { startStack, testStackOptions, type RunningStack } from '../local-stack/stack';
 import { endpointsToEnv, type StackEndpoints } from '../local-stack/stack-endpoints';
 import { loadToolPaths } from '../local-stack/tools';
@@ -30,8 +32,24 @@ export async function startHarness(): Promise<void> {
   if (stack) return;
   process.env.METADATA_SERVER_DETECTION = 'none';
   installQuietRuntime();
-  stack = await startStack(await testStackOptions());
+  // Mocha does not handle Ctrl-C itself, and the services live in their own process groups. A signal
+  // during startup exits at once; the stack's exit hook then kills what was already spawned.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => void stopHarness().finally(() => process.exit(128 + constants.signals[signal])));
+  }
+  stack = await startTestStack();
   Object.assign(process.env, endpointsToEnv(stack.endpoints));
+}
+
+/** Free ports can be taken by another process before our services bind them: then try other ports. */
+async function startTestStack(attempts = 3): Promise<RunningStack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStack(await testStackOptions());
+    } catch (error) {
+      if (!(error instanceof PortConflictError) || attempt >= attempts) throw error;
+    }
+  }
 }
 
 /** Tears down the Temporal environments, then every process of the stack. */
@@ -39,9 +57,14 @@ export async function stopHarness(): Promise<void> {
   const environments = [timeSkipping, devServer];
   timeSkipping = undefined;
   devServer = undefined;
-  await Promise.all(environments.map(async (env) => (await env?.catch(() => undefined))?.teardown()));
+  const teardowns = await Promise.allSettled(environments.map(async (env) => (await env?.catch(() => undefined))?.teardown()));
   await stack?.stop();
   stack = undefined;
+  // A client call still retrying from a failed test may reject during teardown; that is not worth failing
+  // the run over once the servers are gone, but it is worth a line.
+  for (const result of teardowns) {
+    if (result.status === 'rejected') console.warn(`[harness] Temporal test environment teardown: ${String(result.reason)}`);
+  }
 }
 
 /** Endpoints of the stack shared by this mocha run. */

@@ -16,7 +16,7 @@ describe('smoke: Firestore emulator', function () {
   it('serialises concurrent read-modify-write transactions', async () => {
     const doc = firestore.collection('smoke').doc(randomUUID());
     await doc.set({ count: 0 });
-    const increments = 5;
+    const increments = 3;
     await Promise.all(
       Array.from({ length: increments }, () =>
         firestore.runTransaction(async (tx) => {
