@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   BIGQUERY_EMULATOR_MODULE,
@@ -152,6 +152,34 @@ function provisionBigQueryEmulator(go: string | undefined, log: Log): string {
   return target;
 }
 
+const LOOPBACK_SHIM_SOURCE = path.join(__dirname, 'loopback-bind.c');
+
+/** Compiles the bind-to-loopback shim when absent or older than its source. */
+function provisionLoopbackShim(cc: string, log: Log): string {
+  const target = path.join(TOOLS_DIR, 'lib', 'loopback-bind.so');
+  if (existsSync(target) && statSync(target).mtimeMs >= statSync(LOOPBACK_SHIM_SOURCE).mtimeMs) return target;
+  log('Compiling the loopback bind shim for the Temporal test server');
+  mkdirSync(path.dirname(target), { recursive: true });
+  run(cc, ['-shared', '-fPIC', '-O2', '-o', target, LOOPBACK_SHIM_SOURCE, '-ldl']);
+  return target;
+}
+
+/** The test server only takes a port and binds every interface; the wrapper keeps it on 127.0.0.1. */
+function writeTestServerWrapper(binary: string, shim: string): string {
+  const wrapper = path.join(TOOLS_BIN_DIR, 'temporal-test-server');
+  rmSync(wrapper, { force: true });
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh
+# Written by npm install (local-stack/provision.ts): run the test server bound to loopback only.
+` +
+      `LD_PRELOAD="${shim}\${LD_PRELOAD:+:$LD_PRELOAD}" exec "${binary}" "$@"
+`,
+  );
+  chmodSync(wrapper, 0o755);
+  return wrapper;
+}
+
 function linkInto(binDir: string, name: string, target: string): string {
   const link = path.join(binDir, name);
   rmSync(link, { force: true });
@@ -175,8 +203,15 @@ export function provisionTools(log: Log = (m) => console.log(m)): ToolPaths {
   const bigqueryOverride = process.env[TOOL_ENV_OVERRIDES.bigqueryEmulator];
   const go = findOnPath('go');
   if (!bigqueryOverride && !isExecutable(bigqueryEmulatorCachePath()) && !go) missing.push(GO_MISSING);
+  const cc = findOnPath('cc') ?? findOnPath('gcc');
+  if (!cc) {
+    missing.push({
+      what: 'a C compiler (`cc`), for the shim that keeps the Temporal test server on 127.0.0.1',
+      howToGet: 'apt-get install gcc (or build-essential)',
+    });
+  }
   const { pubsubEmulator, firestoreEmulator } = emulators;
-  if (missing.length > 0 || !java || !pubsubEmulator || !firestoreEmulator) throw new MissingPrerequisitesError(missing);
+  if (missing.length > 0 || !java || !pubsubEmulator || !firestoreEmulator || !cc) throw new MissingPrerequisitesError(missing);
 
   mkdirSync(TOOLS_BIN_DIR, { recursive: true });
   const temporalOnPath = process.env[TOOL_ENV_OVERRIDES.temporal] || findOnPath('temporal');
@@ -186,7 +221,7 @@ export function provisionTools(log: Log = (m) => console.log(m)): ToolPaths {
 
   const tools: ToolPaths = {
     temporal: linkInto(TOOLS_BIN_DIR, 'temporal', temporalOnPath || path.join(venvBin, 'temporal')),
-    temporalTestServer: linkInto(TOOLS_BIN_DIR, 'temporal-test-server', path.join(venvBin, 'temporal-test-server')),
+    temporalTestServer: writeTestServerWrapper(path.join(venvBin, 'temporal-test-server'), provisionLoopbackShim(cc, log)),
     bigqueryEmulator: linkInto(TOOLS_BIN_DIR, 'bigquery-emulator', bigqueryEmulator),
     pubsubEmulator,
     firestoreEmulator,
