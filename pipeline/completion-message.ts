@@ -1,0 +1,99 @@
+/**
+ * The completion envelope every producer publishes (CONTRACT §2), validated and tolerantly normalised.
+ * Pure and workflow-safe: the bridge validates with it, the workflow and the CLI read its types.
+ */
+import { z } from 'zod';
+
+export const COMPLETION_STATUSES = ['success', 'partial', 'no_data', 'failed'] as const;
+export type CompletionStatus = (typeof COMPLETION_STATUSES)[number];
+
+/** Only these count toward a rule; `failed` and `no_data` are recorded and explain a late transition. */
+export function countsAsCompletion(status: CompletionStatus): boolean {
+  return status === 'success' || status === 'partial';
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True for a real calendar date written `YYYY-MM-DD`. */
+export function isCalendarDate(value: string): boolean {
+  const match = ISO_DATE.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+const gameDate = z.string({ error: 'game_date is missing' }).refine(isCalendarDate, {
+  // `None` and `TODAY` are seen in the wild; the data's date cannot be inferred from them, so they are rejected.
+  error: (issue) => `game_date ${JSON.stringify(issue.input)} is not a YYYY-MM-DD calendar date`,
+});
+
+const nonNegativeCount = z.number().int().nonnegative();
+
+export const completionMessageSchema = z
+  .object({
+    processor_name: z.string().trim().min(1),
+    phase: z.string().min(1),
+    execution_id: z.string().min(1),
+    correlation_id: z.string().min(1).optional(),
+    game_date: gameDate,
+    output_table: z.string().optional(),
+    output_dataset: z.string().optional(),
+    status: z.enum(COMPLETION_STATUSES),
+    record_count: nonNegativeCount.default(0),
+    records_failed: nonNegativeCount.optional(),
+    timestamp: z.iso.datetime({ offset: true }).optional(),
+    duration_seconds: z.number().nonnegative().optional(),
+    parent_processor: z.string().optional(),
+    trigger_source: z.string().optional(),
+    trigger_message_id: z.string().optional(),
+    error_message: z.string().optional(),
+    error_type: z.string().optional(),
+    metadata: z.record(z.string(), z.unknown()).default({}),
+  })
+  .loose();
+
+export type CompletionMessage = z.infer<typeof completionMessageSchema>;
+
+/** What the bridge signals to the date's workflow: the message plus where and when Pub/Sub delivered it. */
+export interface CompletionSignal {
+  messageId: string;
+  topic: string;
+  /** ISO-8601 publish time from Pub/Sub. */
+  publishTime: string;
+  message: CompletionMessage;
+}
+
+export type ParsedCompletion = { ok: true; message: CompletionMessage } | { ok: false; reason: string };
+
+/** Parses a raw message body; a failure carries a one-line reason fit for the dead-letter record. */
+export function parseCompletionMessage(body: string | Uint8Array): ParsedCompletion {
+  const text = typeof body === 'string' ? body : new TextDecoder('utf-8', { fatal: false }).decode(body);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `body is not JSON: ${(error as Error).message}` };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, reason: 'body is not a JSON object' };
+  }
+  const result = completionMessageSchema.safeParse(json);
+  if (!result.success) {
+    const reasons = result.error.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
+    return { ok: false, reason: `schema violation: ${reasons.join('; ')}` };
+  }
+  return { ok: true, message: result.data };
+}
+
+/** The correlation id a transition carries; producers occasionally omit it, so fall back to the run id. */
+export function correlationIdOf(message: CompletionMessage): string {
+  return message.correlation_id ?? message.execution_id;
+}
+
+/** Strips a `dataset.` or `project.dataset.` prefix from a table name. */
+export function bareTableName(table: string | undefined): string | undefined {
+  if (!table) return undefined;
+  const parts = table.trim().split('.');
+  return parts[parts.length - 1] || undefined;
+}

@@ -1,0 +1,59 @@
+/**
+ * Everything a client needs to talk to a date's workflow: its id, input, signal, query, update and
+ * search attributes. Workflow-safe, and imported by the bridge, the operator CLI and tests.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { CompletionSignal } from '../pipeline/completion-message';
+import type { PipelineDefinition } from '../pipeline/pipeline-definition';
+import type { GameDateState, GameDateStatus } from './game-date-state';
+
+export const GAME_DATE_WORKFLOW_TYPE = 'gameDateWorkflow';
+
+/** One workflow per (pipeline, game date); the id is all a sender needs to know. */
+export function gameDateWorkflowId(pipeline: string, gameDate: string): string {
+  return `${pipeline}-game-date-${gameDate}`;
+}
+
+export interface GameDateWorkflowInput {
+  definition: PipelineDefinition;
+  gameDate: string;
+  /** State carried across continue-as-new, or restored from the date's previous, finished run. */
+  carried?: GameDateState;
+  /** Continue as new once history reaches this many events, even if the server has not suggested it. */
+  maxHistoryEvents?: number;
+  /** Set search attributes (off only for servers without the custom attributes registered). */
+  searchAttributes?: boolean;
+}
+
+export const completionSignal = defineSignal<[CompletionSignal]>('completion');
+export const statusQuery = defineQuery<GameDateStatus>('status');
+
+export type OperatorAction = 'force' | 'rearm' | 'skip';
+
+export interface OperatorCommand {
+  action: OperatorAction;
+  transition: string;
+  /** Round within the transition: a mode (`overnight` …) or batch id; defaults to the transition's main round. */
+  round?: string;
+  reason: string;
+  operator: string;
+}
+
+export interface OperatorCommandResult {
+  transition: string;
+  round: string;
+  state: string;
+  message: string;
+}
+
+export const operatorCommandUpdate = defineUpdate<OperatorCommandResult, [OperatorCommand]>('operatorCommand');
+
+export const searchAttributes = {
+  gameDate: defineSearchAttributeKey('GameDate', SearchAttributeType.KEYWORD),
+  pipeline: defineSearchAttributeKey('Pipeline', SearchAttributeType.KEYWORD),
+  currentPhase: defineSearchAttributeKey('CurrentPhase', SearchAttributeType.KEYWORD),
+  transitionStates: defineSearchAttributeKey('TransitionStates', SearchAttributeType.KEYWORD_LIST),
+  missingProcessors: defineSearchAttributeKey('MissingProcessors', SearchAttributeType.KEYWORD_LIST),
+  overdueTransitions: defineSearchAttributeKey('OverdueTransitions', SearchAttributeType.KEYWORD_LIST),
+};

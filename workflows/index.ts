@@ -1,0 +1,2 @@
+/** The workflows a worker registers. */
+export { gameDateWorkflow } from './game-date-workflow';
