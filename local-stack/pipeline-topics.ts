@@ -1,21 +1,19 @@
-/**
- * Topic names of the default pipeline (CONTRACT §1). Kept here until the pipeline definition
- * (pipelines/nba.json) exists; then these are derived from its transitions instead.
- */
+import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
+import type { PipelineDefinition } from '../pipeline/pipeline-definition';
+
+/** The Pub/Sub topics a pipeline definition consumes (completions) and publishes to (triggers). */
 export interface PipelineTopics {
   completionTopics: string[];
   triggerTopics: string[];
 }
 
-export function pipelineTopics(): PipelineTopics {
+/** Derived from the definition (default `pipelines/nba.json`, or `PIPELINE_DEFINITION`), never listed by hand. */
+export function pipelineTopics(definition: PipelineDefinition = loadPipelineDefinition()): PipelineTopics {
+  const unique = (names: string[]): string[] => [...new Set(names)];
   return {
-    completionTopics: [
-      'nba-phase2-raw-complete',
-      'nba-phase3-analytics-complete',
-      'nba-phase4-precompute-complete',
-      'nba-phase5-predictions-complete',
-    ],
-    triggerTopics: ['nba-phase3-trigger', 'nba-phase4-trigger', 'nba-predictions-trigger', 'nba-phase6-export-trigger'],
+    completionTopics: unique(definition.transitions.map((t) => t.completionTopic)),
+    // Monitor-mode transitions publish nothing, but their topic still exists so switching mode needs no setup.
+    triggerTopics: unique(definition.transitions.map((t) => t.outputTopic)),
   };
 }
 
