@@ -1,0 +1,121 @@
+/**
+ * Representative runs of the game-date workflow on the real dev server: search attributes the Web UI filters
+ * on, and histories that `replay.test.ts` replays. `RECORD_HISTORIES=1 npx mocha test/workflows/dev-server-runs.test.ts`
+ * rewrites the fixtures in test/fixtures/histories/ (commit them: they pin today's workflow code).
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { devServerEnv } from '../harness';
+import { completionSignal, operatorCommandUpdate } from '../../workflows/game-date-messages';
+import { completion, PHASE2, PHASE3, PHASE4 } from './completions';
+import { nonRetryable, RecordingActivities } from './recording-activities';
+import { nyDate, transition, withDateWorkflow, type DateRun } from './workflow-test-kit';
+
+const HISTORY_FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
+
+/** Binary protobuf: exact, compact, and independent of JSON enum conventions. */
+function encodeHistory(history: temporal.api.history.v1.IHistory): Uint8Array {
+  return temporal.api.history.v1.History.encode(history).finish();
+}
+
+async function keepHistory(env: TestWorkflowEnvironment, run: DateRun, name: string): Promise<void> {
+  const history = await env.client.workflow.getHandle(run.handle.workflowId).fetchHistory();
+  assert.ok((history.events?.length ?? 0) > 0);
+  if (process.env.RECORD_HISTORIES === '1') writeFileSync(join(HISTORY_FIXTURES, `${name}.binpb`), encodeHistory(history));
+}
+
+async function visibleWith(env: TestWorkflowEnvironment, query: string): Promise<string[]> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ids: string[] = [];
+    for await (const execution of env.client.workflow.list({ query })) ids.push(execution.workflowId);
+    if (ids.length > 0 || Date.now() > deadline) return ids;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('game-date workflow on the dev server', function () {
+  this.timeout(90_000);
+  let env: TestWorkflowEnvironment;
+  const gameDate = nyDate(-1);
+  const P2 = 'phase_2_raw';
+
+  before(async () => {
+    env = await devServerEnv();
+  });
+
+  it('a full game day: four transitions triggered, state searchable by date and phase', async () => {
+    await withDateWorkflow(env, { gameDate, input: { searchAttributes: true } }, async (run) => {
+      const { handle, recorder, until } = run;
+      for (const name of PHASE2) await handle.signal(completionSignal, completion(P2, name, gameDate));
+      await until((s) => transition(s, 'phase2_to_phase3').state === 'triggered', 'phase 2');
+      const stuckQuery = `WorkflowId = '${handle.workflowId}' AND CurrentPhase = 'phase3_to_phase4' AND TransitionStates = 'phase2_to_phase3:triggered'`;
+      assert.deepEqual(await visibleWith(env, stuckQuery), [handle.workflowId], 'the Web UI can list dates waiting in Phase 3');
+      for (const name of PHASE3) await handle.signal(completionSignal, completion('phase_3_analytics', name, gameDate));
+      for (const name of PHASE4.slice(0, 4)) await handle.signal(completionSignal, completion('phase_4_precompute', name, gameDate));
+      const waiting = await until((s) => transition(s, 'phase4_to_phase5').completed.length === 4, 'phase 4 partial');
+      assert.deepEqual(transition(waiting, 'phase4_to_phase5').missing, ['ml_feature_store']);
+      assert.deepEqual(await visibleWith(env, `WorkflowId = '${handle.workflowId}' AND MissingProcessors = 'phase4_to_phase5:ml_feature_store'`), [handle.workflowId]);
+      await handle.signal(completionSignal, completion('phase_4_precompute', 'MLFeatureStoreProcessor', gameDate));
+      await handle.signal(completionSignal, completion('phase_5_predictions', 'PredictionCoordinator', gameDate, { execution_id: 'batch-1', metadata: { completion_pct: 97 } }));
+      const done = await until((s) => s.currentPhase === 'done' && s.pendingWrites.logRows === 0 && s.pendingWrites.alerts === 0, 'all settled');
+      assert.ok(done.transitions.every((t) => t.state === 'triggered'));
+      assert.deepEqual(recorder.published.map((p) => p.topic), ['nba-phase3-trigger', 'nba-phase4-trigger', 'nba-predictions-trigger', 'nba-phase6-export-trigger']);
+      await keepHistory(env, run, 'full-game-day');
+    });
+  });
+
+  it('a failed publish, its alert, and the retry that triggers', async () => {
+    const recorder = new RecordingActivities();
+    let failing = true;
+    recorder.failPublish = () => (failing ? nonRetryable('topic not found', 'TriggerTopicNotFound')() : undefined);
+    await withDateWorkflow(env, { gameDate, recorder, input: { searchAttributes: true } }, async (run) => {
+      const { handle, until } = run;
+      for (const name of PHASE2) await handle.signal(completionSignal, completion(P2, name, gameDate));
+      await until((s) => transition(s, 'phase2_to_phase3').state === 'failed' && s.pendingWrites.alerts === 0, 'failed');
+      failing = false;
+      await handle.signal(completionSignal, completion(P2, 'NbacTeamBoxscoreProcessor', gameDate));
+      await until((s) => transition(s, 'phase2_to_phase3').state === 'triggered' && s.pendingWrites.logRows === 0, 'retried');
+      assert.deepEqual(recorder.logRows.map((r) => r.status), ['failed', 'complete']);
+      await keepHistory(env, run, 'failed-publish-then-retry');
+    });
+  });
+
+  it('operator commands: a rejected command, a re-arm and a skip', async () => {
+    await withDateWorkflow(env, { gameDate, input: { searchAttributes: true } }, async (run) => {
+      const { handle, recorder, until } = run;
+      for (const name of PHASE2) await handle.signal(completionSignal, completion(P2, name, gameDate));
+      await until((s) => transition(s, 'phase2_to_phase3').state === 'triggered', 'triggered');
+      await assert.rejects(
+        handle.executeUpdate(operatorCommandUpdate, { args: [{ action: 'force', transition: 'phase2_to_phase3', reason: 'again', operator: 'oncall' }] }),
+        (error: Error) => /already triggered/.test(String((error.cause as Error | undefined)?.message)),
+      );
+      await handle.executeUpdate(operatorCommandUpdate, { args: [{ action: 'rearm', transition: 'phase2_to_phase3', reason: 'lost downstream', operator: 'oncall' }] });
+      await handle.executeUpdate(operatorCommandUpdate, { args: [{ action: 'skip', transition: 'phase5_to_phase6', reason: 'no export today', operator: 'oncall' }] });
+      await until((s) => s.pendingWrites.logRows === 0 && s.pendingWrites.alerts === 0, 'written');
+      assert.equal(recorder.published.length, 2);
+      await keepHistory(env, run, 'operator-commands');
+    });
+  });
+
+  it('continue-as-new with a small history budget keeps every decision', async () => {
+    await withDateWorkflow(env, { gameDate, input: { searchAttributes: true, maxHistoryEvents: 60 } }, async (run) => {
+      const { handle, until } = run;
+      for (const name of [...PHASE2, ...PHASE3]) {
+        const phase = PHASE2.includes(name) ? P2 : 'phase_3_analytics';
+        await handle.signal(completionSignal, completion(phase, name, gameDate));
+        await until((s) => s.transitions.some((t) => t.completed.includes(name)), `${name} applied`);
+      }
+      const status = await until((s) => transition(s, 'phase3_to_phase4').state === 'triggered', 'phase 3');
+      assert.equal(transition(status, 'phase2_to_phase3').state, 'triggered');
+      const latest = await env.client.workflow.getHandle(handle.workflowId).describe();
+      assert.notEqual(latest.runId, handle.firstExecutionRunId, 'continued as new');
+      const first = await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
+      if (process.env.RECORD_HISTORIES === '1') writeFileSync(join(HISTORY_FIXTURES, 'continue-as-new-first-run.binpb'), encodeHistory(first));
+      assert.ok((first.events?.length ?? 0) <= 120, `first run closed at ${first.events?.length} events`);
+    });
+  });
+});
