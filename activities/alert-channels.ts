@@ -108,6 +108,8 @@ export interface AlertSenderDeps {
   attemptTimeoutMs?: number;
   /** Delays between a channel's attempts; its length + 1 is the number of attempts. */
   retryDelaysMs?: number[];
+  /** Where a partial delivery is reported; the activity logger by default (outside activities, e.g. the bridge, pass one). */
+  warn?: (message: string, fields: Record<string, unknown>) => void;
 }
 
 export function createAlertSender(config: AlertConfig, deps: AlertSenderDeps = {}): (alert: Alert) => Promise<AlertDelivery> {
@@ -116,6 +118,9 @@ export function createAlertSender(config: AlertConfig, deps: AlertSenderDeps = {
   const print = deps.print ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const attemptTimeoutMs = deps.attemptTimeoutMs ?? 5_000;
   const retryDelaysMs = deps.retryDelaysMs ?? [250, 1_000];
+  const warn = deps.warn ?? ((message: string, fields: Record<string, unknown>): void => {
+    log.warn(message, fields);
+  });
 
   async function post(url: string, payload: unknown): Promise<void> {
     const response = await fetchFn(url, {
@@ -178,7 +183,7 @@ export function createAlertSender(config: AlertConfig, deps: AlertSenderDeps = {
       status.lastSuccessAt = now;
       status.lastOutcome = delivery.failed.length > 0 ? 'partial' : 'delivered';
       status.lastError = delivery.failed.length > 0 ? failedText : null;
-      if (delivery.failed.length > 0) log.warn('Alert delivered on some channels only', { dedupKey: alert.dedupKey, ...delivery });
+      if (delivery.failed.length > 0) warn('Alert delivered on some channels only', { dedupKey: alert.dedupKey, ...delivery });
       return delivery;
     }
     status.lastFailureAt = now;
