@@ -2,9 +2,11 @@
  * `npm start`: the local stack in the foreground. Ctrl-C (SIGINT) or SIGTERM stops every process.
  * Processes that need the stack (worker, bridge) are added to `companions` and stopped first.
  */
+import { DEFAULT_ALERT_SINK_PORT, formatAlert, startAlertSink } from './alert-sink';
 import { formatEndpoints } from './endpoint-report';
 import { devStackOptions, startStack, type RunningStack } from './stack';
-import type { StackEndpoints } from './stack-endpoints';
+import { endpointsToEnv, type StackEndpoints } from './stack-endpoints';
+import { SERVICE_SCRIPTS, spawnService } from './service-process';
 
 /** Something started after the stack, given its endpoints; stopped before the stack on shutdown. */
 export interface Companion {
@@ -12,33 +14,97 @@ export interface Companion {
   start(endpoints: StackEndpoints): Promise<{ stop(): Promise<void> }>;
 }
 
-const companions: Companion[] = [];
+const useColour = process.stdout.isTTY && !process.env.NO_COLOR;
+const COLOURS = { start: 90, alerts: 35, worker: 36, bridge: 33 } as const;
+
+function paint(name: keyof typeof COLOURS, text: string, bold = false): string {
+  if (!useColour) return text;
+  return `\x1b[${bold ? '1;' : ''}${COLOURS[name]}m${text}\x1b[0m`;
+}
+
+function printer(name: keyof typeof COLOURS): (line: string) => void {
+  const prefix = paint(name, `${name.padEnd(6)} |`);
+  return (line) => console.log(`${prefix} ${line}`);
+}
+
+const alertSinkPort = Number(process.env.ALERT_SINK_PORT || DEFAULT_ALERT_SINK_PORT);
+const alertSinkUrl = `http://127.0.0.1:${alertSinkPort}/alerts`;
+
+/** Environment of the worker and the bridge: the stack's endpoints and the local alert sink. */
+function serviceEnv(endpoints: StackEndpoints): NodeJS.ProcessEnv {
+  return { ...process.env, ...endpointsToEnv(endpoints), ALERT_WEBHOOK_URL: process.env.ALERT_WEBHOOK_URL || alertSinkUrl, LOG_LEVEL: process.env.LOG_LEVEL || 'WARN' };
+}
+
+function serviceCompanion(name: 'worker' | 'bridge'): Companion {
+  return {
+    name,
+    async start(endpoints) {
+      const print = printer(name);
+      const service = spawnService(name, SERVICE_SCRIPTS[name], serviceEnv(endpoints), (line) => print(line.replace(/^\S+ \[(worker|bridge)\] /, '')));
+      await service.waitForLine(/\bready:/, 120_000);
+      let stopping = false;
+      void service.exited.then(({ code, signal }) => {
+        if (!stopping) print(paint(name, `${name} exited unexpectedly (${code ?? signal}); messages wait in Pub/Sub or Temporal until it runs again`, true));
+      });
+      return {
+        stop: () => {
+          stopping = true;
+          return service.stop();
+        },
+      };
+    },
+  };
+}
+
+const companions: Companion[] = [
+  {
+    name: 'alert sink',
+    async start() {
+      const print = printer('alerts');
+      const sink = await startAlertSink({ port: alertSinkPort, print: (alert) => print(paint('alerts', formatAlert(alert), true)) });
+      print(`listening on ${sink.url} (ALERT_WEBHOOK_URL of the worker and the bridge)`);
+      return { stop: () => sink.close() };
+    },
+  },
+  serviceCompanion('worker'),
+  serviceCompanion('bridge'),
+];
 
 async function main(): Promise<void> {
-  const log = (message: string): void => console.log(`[start] ${message}`);
+  const log = printer('start');
   // Filled in once started; a signal during startup is handled by the stack's exit hook.
   const state: { stack?: RunningStack } = {};
   const running: { name: string; stop(): Promise<void> }[] = [];
   let shuttingDown = false;
 
-  const shutdown = async (signal: string): Promise<void> => {
+  const shutdown = async (signal: string, exitCode = 0): Promise<void> => {
     if (shuttingDown) return;
     shuttingDown = true;
     log(`${signal}: stopping`);
     for (const companion of running.reverse()) await companion.stop();
     await state.stack?.stop();
     log('stopped');
-    process.exit(0);
+    process.exit(exitCode);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, (s) => void shutdown(s));
 
   const stack = await startStack({ ...devStackOptions(), log });
   state.stack = stack;
   for (const companion of companions) {
-    running.push({ name: companion.name, ...(await companion.start(stack.endpoints)) });
+    try {
+      running.push({ name: companion.name, ...(await companion.start(stack.endpoints)) });
+    } catch (error) {
+      log(`${companion.name} did not start: ${error instanceof Error ? error.message : String(error)}`);
+      return shutdown('startup failed', 1);
+    }
     log(`${companion.name} started`);
   }
-  console.log(`\nLocal stack is up:\n${formatEndpoints(stack.endpoints)}\n\nWeb UI: ${stack.endpoints.temporalUiUrl}\nPress Ctrl-C to stop.`);
+  console.log(
+    `\nLocal stack is up:\n${formatEndpoints(stack.endpoints)}\n  Alert sink      ${alertSinkUrl}\n` +
+      `  Worker          http://127.0.0.1:${process.env.WORKER_HEALTH_PORT || 8091}/health  /metrics\n` +
+      `  Bridge          http://127.0.0.1:${process.env.BRIDGE_HEALTH_PORT || 8092}/health  /metrics\n\n` +
+      `Web UI: ${stack.endpoints.temporalUiUrl}\nTry it: run \`npm run demo\` in another terminal. Press Ctrl-C to stop.`,
+  );
 }
 
 main().catch((error: unknown) => {

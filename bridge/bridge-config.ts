@@ -1,0 +1,51 @@
+/** The bridge's configuration, validated at start. */
+import { z } from 'zod';
+import { loadAlertConfig, type AlertConfig } from '../activities/alert-channels';
+import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
+import type { PipelineDefinition } from '../pipeline/pipeline-definition';
+import { googleEnvShape, parseServiceEnv, portVar, ServiceConfigError, temporalEnvShape } from '../worker/service-environment';
+
+export const DEFAULT_SUBSCRIPTION_TEMPLATE = '{topic}-orchestrator';
+
+export const bridgeEnvShape = {
+  ...temporalEnvShape,
+  GOOGLE_CLOUD_PROJECT: googleEnvShape.GOOGLE_CLOUD_PROJECT,
+  BRIDGE_HEALTH_PORT: portVar(8092, 'port of the bridge /health and /metrics server on 127.0.0.1'),
+  BRIDGE_SUBSCRIPTION_TEMPLATE: z
+    .string()
+    .includes('{topic}', { message: 'must contain {topic}' })
+    .default(DEFAULT_SUBSCRIPTION_TEMPLATE)
+    .describe('subscription name per completion topic; {topic} is replaced by the topic name'),
+  BRIDGE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(100).describe('flow control: messages held at once per subscription'),
+  BRIDGE_ACK_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(600).default(60).describe('lease per message while it is being signalled'),
+  BRIDGE_SIGNAL_TIMEOUT_SECONDS: z.coerce.number().positive().default(10).describe('how long one signalWithStart may take before the message is nacked'),
+  BRIDGE_SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(30).describe('how long shutdown waits for in-flight messages'),
+  BRIDGE_TEMPORAL_CHECK_SECONDS: z.coerce.number().positive().default(10).describe('interval of the Temporal reachability check'),
+  HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
+  PIPELINE_DEFINITION: z.string().optional().describe('path of the pipeline definition file'),
+};
+
+export type BridgeEnv = ReturnType<typeof parseBridgeEnv>;
+
+function parseBridgeEnv(env: NodeJS.ProcessEnv) {
+  return parseServiceEnv('bridge', bridgeEnvShape, env);
+}
+
+export interface BridgeConfig {
+  env: BridgeEnv;
+  alertConfig: AlertConfig;
+  definition: PipelineDefinition;
+}
+
+export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  const parsed = parseBridgeEnv(env);
+  try {
+    return { env: parsed, alertConfig: loadAlertConfig(env), definition: loadPipelineDefinition(parsed.PIPELINE_DEFINITION) };
+  } catch (error) {
+    throw new ServiceConfigError(`bridge cannot start: ${(error as Error).message}`);
+  }
+}
+
+export function subscriptionNameFor(template: string, topic: string): string {
+  return template.replaceAll('{topic}', topic);
+}

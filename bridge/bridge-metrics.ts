@@ -1,0 +1,43 @@
+/** Prometheus metrics of the bridge (prom-client), served at `/metrics`. */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface BridgeMetrics {
+  registry: Registry;
+  received: Counter<'topic'>;
+  acknowledged: Counter<'topic' | 'outcome'>;
+  nacked: Counter<'topic' | 'reason'>;
+  redelivered: Counter<'topic'>;
+  deadLettered: Counter<'topic'>;
+  signalLatency: Histogram<'outcome'>;
+  temporalReachable: Gauge;
+  inFlight: Gauge;
+}
+
+export function createBridgeMetrics(buildId: string): BridgeMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'bridge_' });
+  const registers = [registry];
+  new Gauge({ name: 'bridge_info', help: 'Build of this bridge', labelNames: ['build_id'], registers }).set({ build_id: buildId }, 1);
+  return {
+    registry,
+    received: new Counter({ name: 'bridge_messages_received_total', help: 'Completion messages delivered by Pub/Sub', labelNames: ['topic'], registers }),
+    acknowledged: new Counter({
+      name: 'bridge_messages_acknowledged_total',
+      help: 'Messages acknowledged, by outcome (signalled: Temporal accepted the signal; dead_lettered: moved to the DLQ)',
+      labelNames: ['topic', 'outcome'],
+      registers,
+    }),
+    nacked: new Counter({ name: 'bridge_messages_nacked_total', help: 'Messages handed back for redelivery', labelNames: ['topic', 'reason'], registers }),
+    redelivered: new Counter({ name: 'bridge_messages_redelivered_total', help: 'Deliveries of a message id this process had already seen', labelNames: ['topic'], registers }),
+    deadLettered: new Counter({ name: 'bridge_messages_dead_lettered_total', help: 'Invalid messages moved to <topic>-dlq', labelNames: ['topic'], registers }),
+    signalLatency: new Histogram({
+      name: 'bridge_signal_latency_seconds',
+      help: 'Time of one signalWithStart call',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    temporalReachable: new Gauge({ name: 'bridge_temporal_reachable', help: '1 while the last Temporal call succeeded', registers }),
+    inFlight: new Gauge({ name: 'bridge_messages_in_flight', help: 'Messages being handled', registers }),
+  };
+}

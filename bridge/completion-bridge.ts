@@ -1,0 +1,233 @@
+/**
+ * Pub/Sub → Temporal. Each completion message becomes a `completion` signal on its date's workflow
+ * (signalWithStart, so the first message of a date starts it). Rule 1 of the architecture:
+ * - a message is acknowledged only after Temporal accepted the signal;
+ * - when Temporal does not answer, the message is nacked (after a short back-off) and comes back;
+ * - a message that can never be valid goes to `<topic>-dlq` with the reason, raises an alert, and only
+ *   then is acknowledged.
+ */
+import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
+import { Duration } from '@google-cloud/pubsub';
+import type { Client } from '@temporalio/client';
+import type { Alert } from '../activities/activity-contracts';
+import { errorSummary } from '../activities/google-error-codes';
+import { parseCompletionMessage, type CompletionSignal } from '../pipeline/completion-message';
+import type { PipelineDefinition } from '../pipeline/pipeline-definition';
+import { deadLetterTopicName } from '../local-stack/pipeline-topics';
+import { completionSignal, GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date-messages';
+import type { BridgeMetrics } from './bridge-metrics';
+import type { TemporalReachability } from './temporal-reachability';
+
+export interface CompletionBridgeOptions {
+  pubsub: PubSub;
+  client: Client;
+  definition: PipelineDefinition;
+  taskQueue: string;
+  subscriptionName: (topic: string) => string;
+  maxInFlight: number;
+  ackDeadlineSeconds: number;
+  signalTimeoutMs: number;
+  sendAlert: (alert: Alert) => Promise<unknown>;
+  reachability: TemporalReachability;
+  metrics: BridgeMetrics;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** Dead-letter attribute values are bounded (Pub/Sub allows 1024 bytes per value). */
+const MAX_REASON_CHARS = 900;
+const SEEN_IDS_LIMIT = 50_000;
+
+export class CompletionBridge {
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly subscriptionErrors = new Map<string, string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly seenIds = new Set<string>();
+  private readonly stopping = new AbortController();
+  private consecutiveFailures = 0;
+
+  constructor(private readonly options: CompletionBridgeOptions) {}
+
+  start(): void {
+    for (const transition of this.options.definition.transitions) this.open(transition.completionTopic);
+  }
+
+  /** Names of the subscriptions and the topics they read. */
+  describe(): { topic: string; subscription: string }[] {
+    return [...this.subscriptions.keys()].map((topic) => ({ topic, subscription: this.options.subscriptionName(topic) }));
+  }
+
+  /** Pub/Sub side of the health answer: unhealthy while a subscription is broken. */
+  subscriptionHealth(): { healthy: boolean; error: string | null } {
+    if (this.subscriptionErrors.size === 0) return { healthy: true, error: null };
+    return { healthy: false, error: [...this.subscriptionErrors].map(([sub, error]) => `${sub}: ${error}`).join('; ') };
+  }
+
+  /** Stops taking messages, lets in-flight ones finish (bounded), flushes acks and closes the streams. */
+  async stop(graceMs: number): Promise<{ drained: boolean }> {
+    this.stopping.abort();
+    const drained = await Promise.race([
+      Promise.allSettled([...this.inFlight]).then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+    ]);
+    await Promise.allSettled([...this.subscriptions.values()].map((subscription) => subscription.close()));
+    return { drained };
+  }
+
+  private open(topic: string): void {
+    const name = this.options.subscriptionName(topic);
+    const deadline = Duration.from({ seconds: this.options.ackDeadlineSeconds });
+    const subscription = this.options.pubsub.subscription(name, {
+      flowControl: { maxMessages: this.options.maxInFlight, allowExcessMessages: false },
+      minAckDeadline: deadline,
+      maxAckDeadline: deadline,
+    });
+    subscription.on('message', (message: Message) => this.track(this.handle(topic, message)));
+    subscription.on('error', (error: unknown) => {
+      // Retryable stream errors are retried inside the client; what arrives here stopped the stream.
+      const summary = errorSummary(error);
+      this.subscriptionErrors.set(name, summary);
+      this.options.log(`subscription ${name} failed: ${summary}; reopening in 10 s`);
+      void this.options
+        .sendAlert({
+          severity: 'critical',
+          title: `Bridge lost its subscription ${name}`,
+          text: `Streaming pull on ${name} (topic ${topic}) stopped: ${summary}. No completion of that topic reaches the orchestrator until it is back; check the subscription and the bridge's permissions.`,
+          dedupKey: `bridge:subscription:${name}:${summary.slice(0, 60)}`,
+          timestamp: new Date().toISOString(),
+        })
+        .catch((alertError: unknown) => this.options.log(`ALERT NOT DELIVERED for ${name}: ${errorSummary(alertError)}`));
+      subscription.removeAllListeners();
+      void subscription.close().catch(() => undefined);
+      this.subscriptions.delete(topic);
+      const retry = setTimeout(() => {
+        if (this.stopping.signal.aborted) return;
+        this.subscriptionErrors.delete(name);
+        this.open(topic);
+      }, 10_000);
+      retry.unref();
+    });
+    this.subscriptions.set(topic, subscription);
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    this.options.metrics.inFlight.set(this.inFlight.size);
+    void work.finally(() => {
+      this.inFlight.delete(work);
+      this.options.metrics.inFlight.set(this.inFlight.size);
+    });
+  }
+
+  private async handle(topic: string, message: Message): Promise<void> {
+    const { metrics } = this.options;
+    metrics.received.inc({ topic });
+    if (this.seenIds.has(message.id)) metrics.redelivered.inc({ topic });
+    else this.remember(message.id);
+    try {
+      if (this.stopping.signal.aborted) {
+        this.nack(topic, message, 'shutting_down');
+        return;
+      }
+      const parsed = parseCompletionMessage(message.data);
+      if (!parsed.ok) {
+        await this.deadLetter(topic, message, parsed.reason);
+        return;
+      }
+      const signal: CompletionSignal = { messageId: message.id, topic, publishTime: message.publishTime.toISOString(), message: parsed.message };
+      if (await this.signal(signal)) {
+        message.ack();
+        metrics.acknowledged.inc({ topic, outcome: 'signalled' });
+      } else {
+        await this.backOff();
+        this.nack(topic, message, 'temporal_unavailable');
+      }
+    } catch (error) {
+      // Whatever went wrong, the message must come back rather than vanish.
+      this.options.log(`message ${message.id} on ${topic} could not be handled: ${errorSummary(error)}; nacked`);
+      this.nack(topic, message, 'error');
+    }
+  }
+
+  /** True once Temporal accepted the signal (durably recorded in the date's history). */
+  private async signal(signal: CompletionSignal): Promise<boolean> {
+    const { client, definition, metrics } = this.options;
+    const gameDate = signal.message.game_date;
+    const input: GameDateWorkflowInput = { definition, gameDate };
+    const started = performance.now();
+    try {
+      await client.withDeadline(Date.now() + this.options.signalTimeoutMs, () =>
+        client.workflow.signalWithStart(GAME_DATE_WORKFLOW_TYPE, {
+          workflowId: gameDateWorkflowId(definition.pipeline, gameDate),
+          taskQueue: this.options.taskQueue,
+          args: [input],
+          signal: completionSignal,
+          signalArgs: [signal],
+        }),
+      );
+      metrics.signalLatency.observe({ outcome: 'accepted' }, (performance.now() - started) / 1000);
+      this.consecutiveFailures = 0;
+      this.options.reachability.succeeded();
+      return true;
+    } catch (error) {
+      metrics.signalLatency.observe({ outcome: 'failed' }, (performance.now() - started) / 1000);
+      this.consecutiveFailures += 1;
+      this.options.reachability.failed(error);
+      return false;
+    }
+  }
+
+  private async deadLetter(topic: string, message: Message, reason: string): Promise<void> {
+    const dlq = deadLetterTopicName(topic);
+    const boundedReason = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason;
+    await this.options.pubsub.topic(dlq).publishMessage({
+      data: message.data,
+      attributes: { dlq_reason: boundedReason, source_topic: topic, source_message_id: message.id },
+    });
+    this.options.metrics.deadLettered.inc({ topic });
+    this.options.log(`message ${message.id} on ${topic} is invalid (${boundedReason}); moved to ${dlq}`);
+    // Throws when no channel took the alert: then the message is nacked and dead-lettered again later,
+    // which is better than an invalid message nobody hears about.
+    await this.options.sendAlert({
+      severity: 'error',
+      title: `Invalid completion message moved to ${dlq}`,
+      text: `Message ${message.id} on ${topic} cannot be processed: ${boundedReason}. Its body is kept in ${dlq} (attributes dlq_reason, source_topic, source_message_id); fix the producer, then republish it to ${topic} if it matters.`,
+      gameDate: gameDateHint(message.data),
+      dedupKey: `bridge:dead-letter:${topic}:${message.id}`,
+      timestamp: new Date().toISOString(),
+    });
+    message.ack();
+    this.options.metrics.acknowledged.inc({ topic, outcome: 'dead_lettered' });
+  }
+
+  private nack(topic: string, message: Message, reason: string): void {
+    message.nack();
+    this.options.metrics.nacked.inc({ topic, reason });
+  }
+
+  /** Holds a failed message briefly so an outage does not turn into a tight redelivery loop. */
+  private async backOff(): Promise<void> {
+    const delayMs = Math.min(500 * 2 ** Math.min(this.consecutiveFailures, 5), 10_000);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delayMs);
+      this.stopping.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  }
+
+  private remember(id: string): void {
+    if (this.seenIds.size >= SEEN_IDS_LIMIT) this.seenIds.clear();
+    this.seenIds.add(id);
+  }
+}
+
+/** The message's game_date when it is a proper date, so the alert can name it; undefined otherwise. */
+function gameDateHint(data: Buffer): string | undefined {
+  try {
+    const value = (JSON.parse(data.toString('utf8')) as { game_date?: unknown }).game_date;
+    return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

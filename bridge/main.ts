@@ -1,0 +1,122 @@
+/**
+ * The bridge process: streaming pull on every completion topic of the pipeline definition, one
+ * signalWithStart per message, `/health` (CONTRACT §7) and `/metrics` on 127.0.0.1. SIGINT/SIGTERM stop
+ * taking messages, let in-flight ones finish, flush the acknowledgements and exit.
+ */
+import { PubSub } from '@google-cloud/pubsub';
+import { Client, Connection } from '@temporalio/client';
+import { createAlertPathStatus, createAlertSender } from '../activities/alert-channels';
+import { alertPathProbe, createHealthChecker, pubsubProbe, serveHealth, type HealthProbe } from '../activities/health-checker';
+import { errorSummary } from '../activities/google-error-codes';
+import { resolveBuildId, serviceLogger, ServiceConfigError } from '../worker/service-environment';
+import { loadBridgeConfig, subscriptionNameFor } from './bridge-config';
+import { createBridgeMetrics } from './bridge-metrics';
+import { CompletionBridge } from './completion-bridge';
+import { TemporalReachability } from './temporal-reachability';
+
+const log = serviceLogger('bridge');
+
+async function main(): Promise<void> {
+  const { env, alertConfig, definition } = loadBridgeConfig();
+  const buildId = resolveBuildId();
+  const metrics = createBridgeMetrics(buildId);
+  const alertPathStatus = createAlertPathStatus();
+  const sendAlert = createAlertSender(alertConfig, {
+    status: alertPathStatus,
+    warn: (message, fields) => log(message, fields),
+  });
+  const pubsub = new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT });
+  // Lazy: the bridge starts (and reports itself unhealthy, and alerts) even while Temporal is down.
+  const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const reachability = new TemporalReachability({
+    sendAlert,
+    log,
+    address: env.TEMPORAL_ADDRESS,
+    onChange: (reachable) => metrics.temporalReachable.set(reachable ? 1 : 0),
+  });
+  metrics.temporalReachable.set(1);
+
+  const bridge = new CompletionBridge({
+    pubsub,
+    client,
+    definition,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    subscriptionName: (topic) => subscriptionNameFor(env.BRIDGE_SUBSCRIPTION_TEMPLATE, topic),
+    maxInFlight: env.BRIDGE_MAX_IN_FLIGHT,
+    ackDeadlineSeconds: env.BRIDGE_ACK_DEADLINE_SECONDS,
+    signalTimeoutMs: env.BRIDGE_SIGNAL_TIMEOUT_SECONDS * 1000,
+    sendAlert,
+    reachability,
+    metrics,
+    log,
+  });
+
+  // Temporal is checked on a timer too, so an outage is noticed (and alerted) even when no message arrives.
+  const checkTemporal = async (): Promise<void> => {
+    try {
+      await client.withDeadline(Date.now() + 5_000, () => connection.workflowService.getSystemInfo({}));
+      reachability.succeeded();
+    } catch (error) {
+      reachability.failed(error);
+    }
+  };
+  const temporalTimer = setInterval(() => void checkTemporal(), env.BRIDGE_TEMPORAL_CHECK_SECONDS * 1000);
+  await checkTemporal();
+
+  const temporalHealth: HealthProbe = async () => {
+    await checkTemporal();
+    return reachability.health();
+  };
+  const firstTopic = definition.transitions[0]!.completionTopic;
+  const pubsubReachable = pubsubProbe(pubsub, firstTopic);
+  const checker = createHealthChecker({
+    service: 'phase-orchestrator-bridge',
+    version: buildId,
+    cacheTtlMs: env.HEALTH_CACHE_SECONDS * 1000,
+    probes: {
+      temporal: temporalHealth,
+      pubsub: async () => {
+        await pubsubReachable();
+        return bridge.subscriptionHealth();
+      },
+      alerts: alertPathProbe(alertPathStatus),
+    },
+  });
+  const health = await serveHealth(env.BRIDGE_HEALTH_PORT, checker, {
+    '/metrics': async (_req, res) => {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
+    },
+  });
+
+  bridge.start();
+  log(
+    `ready: ${bridge
+      .describe()
+      .map((s) => s.subscription)
+      .join(', ')} → Temporal ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE}), ` +
+      `build ${buildId.slice(0, 12)}, health http://127.0.0.1:${health.port}/health, metrics http://127.0.0.1:${health.port}/metrics`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: draining in-flight messages`);
+    clearInterval(temporalTimer);
+    const { drained } = await bridge.stop(env.BRIDGE_SHUTDOWN_GRACE_SECONDS * 1000);
+    log(drained ? 'drained; acknowledgements flushed' : 'grace period over; unfinished messages will be redelivered');
+    await health.close();
+    await Promise.allSettled([pubsub.close(), connection.close()]);
+    log('shut down');
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, (s) => void shutdown(s));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ServiceConfigError ? error.message : `bridge failed: ${error instanceof Error ? (error.stack ?? errorSummary(error)) : String(error)}`;
+  process.stderr.write(`${new Date().toISOString()} [bridge] ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+/**
+ * Whether the bridge can reach Temporal, from its own signal calls and a periodic check. An outage raises a
+ * critical alert at once and again every `realertMs` while it lasts (CONTRACT §8 failure 8: a week without a
+ * single line must be impossible); the recovery is announced too.
+ */
+import type { Alert } from '../activities/activity-contracts';
+import { errorSummary } from '../activities/google-error-codes';
+
+export interface ReachabilityDeps {
+  sendAlert: (alert: Alert) => Promise<unknown>;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+  onChange?: (reachable: boolean) => void;
+  address: string;
+  realertMs?: number;
+  now?: () => number;
+}
+
+export class TemporalReachability {
+  private unreachableSince: number | null = null;
+  private lastError: string | null = null;
+  private lastAlertAt = 0;
+  private alertsSent = 0;
+  private readonly realertMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ReachabilityDeps) {
+    this.realertMs = deps.realertMs ?? 15 * 60_000;
+    this.now = deps.now ?? Date.now;
+  }
+
+  succeeded(): void {
+    if (this.unreachableSince === null) return;
+    const minutes = ((this.now() - this.unreachableSince) / 60_000).toFixed(1);
+    this.deps.log(`Temporal at ${this.deps.address} is reachable again after ${minutes} min; redelivered messages will now be signalled`);
+    this.raise({
+      severity: 'info',
+      title: 'Bridge reaches Temporal again',
+      text: `Completion messages flow again after ${minutes} min without Temporal. Messages were not acknowledged meanwhile and are redelivered.`,
+      dedupKey: `bridge:temporal-unreachable:${new Date(this.unreachableSince).toISOString()}:recovered`,
+    });
+    this.unreachableSince = null;
+    this.lastError = null;
+    this.alertsSent = 0;
+    this.deps.onChange?.(true);
+  }
+
+  failed(error: unknown): void {
+    this.lastError = errorSummary(error);
+    const now = this.now();
+    if (this.unreachableSince === null) {
+      this.unreachableSince = now;
+      this.deps.onChange?.(false);
+      this.deps.log(`cannot reach Temporal at ${this.deps.address}: ${this.lastError}; messages are not acknowledged until it answers`);
+    } else if (now - this.lastAlertAt < this.realertMs) {
+      return;
+    }
+    this.alertsSent += 1;
+    this.raise({
+      severity: 'critical',
+      title: `Bridge cannot reach Temporal${this.alertsSent > 1 ? ' (still)' : ''}`,
+      text:
+        `Since ${new Date(this.unreachableSince).toISOString()} the bridge cannot signal Temporal at ${this.deps.address} (${this.lastError}). ` +
+        'No completion message is acknowledged meanwhile (Pub/Sub redelivers them), so no transition runs until Temporal answers.',
+      dedupKey: `bridge:temporal-unreachable:${new Date(this.unreachableSince).toISOString()}:${this.alertsSent}`,
+    });
+    this.lastAlertAt = now;
+  }
+
+  health(): { healthy: boolean; error: string | null } {
+    if (this.unreachableSince === null) return { healthy: true, error: null };
+    return { healthy: false, error: `unreachable since ${new Date(this.unreachableSince).toISOString()}: ${this.lastError}` };
+  }
+
+  private raise(alert: Omit<Alert, 'timestamp'>): void {
+    this.deps.sendAlert({ ...alert, timestamp: new Date(this.now()).toISOString() }).catch((error: unknown) => {
+      this.deps.log(`ALERT NOT DELIVERED: ${alert.title}: ${errorSummary(error)}`);
+    });
+  }
+}

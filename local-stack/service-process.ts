@@ -1,0 +1,89 @@
+/**
+ * Runs the worker or the bridge as a child process (one Node process each: `node --import tsx <script>`, so
+ * a signal reaches the service itself, not a wrapper) with its output handed over line by line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+export const SERVICE_SCRIPTS = {
+  worker: 'worker/main.ts',
+  bridge: 'bridge/main.ts',
+} as const;
+
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** Every line written so far (stdout and stderr), for readiness checks and error messages. */
+  output: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  hasExited(): boolean;
+  /** Resolves when a line matches; rejects if the process exits first or the time runs out. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** SIGTERM, then SIGKILL after the grace period. */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL now (crash simulation). */
+  kill(): Promise<void>;
+}
+
+export function spawnService(
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  onLine: (line: string, stream: 'stdout' | 'stderr') => void = () => undefined,
+): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new Error(`${name}: could not start ${script}`);
+  const output: string[] = [];
+  const listeners = new Set<(line: string) => void>();
+  for (const stream of ['stdout', 'stderr'] as const) {
+    createInterface({ input: child[stream] }).on('line', (line) => {
+      output.push(line);
+      if (output.length > 5_000) output.splice(0, 1_000);
+      onLine(line, stream);
+      listeners.forEach((listener) => listener(line));
+    });
+  }
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      done = true;
+      resolve({ code, signal });
+    });
+  });
+
+  const waitForLine = (pattern: RegExp, timeoutMs = 60_000): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const seen = output.find((line) => pattern.test(line));
+      if (seen) return resolve(seen);
+      const timer = setTimeout(() => finish(new Error(`${name}: no line matching ${String(pattern)} within ${timeoutMs} ms. Output:\n${output.slice(-30).join('\n')}`)), timeoutMs);
+      const listener = (line: string): void => {
+        if (pattern.test(line)) finish(undefined, line);
+      };
+      const finish = (error?: Error, line?: string): void => {
+        clearTimeout(timer);
+        listeners.delete(listener);
+        if (error) reject(error);
+        else resolve(line!);
+      };
+      listeners.add(listener);
+      void exited.then(({ code, signal }) => finish(new Error(`${name} exited (${code ?? signal}) before printing ${String(pattern)}. Output:\n${output.slice(-30).join('\n')}`)));
+    });
+
+  const stop = async (graceMs = 35_000): Promise<void> => {
+    if (done) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  const kill = async (): Promise<void> => {
+    if (done) return;
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return { name, child, pid: child.pid, output, exited, hasExited: () => done, waitForLine, stop, kill };
+}

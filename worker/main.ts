@@ -1,0 +1,112 @@
+/**
+ * The worker process: runs the game-date workflow and its activities on the task queue. Configuration,
+ * alert channels and the pipeline definition are checked before anything connects; `/health` and `/metrics`
+ * (prom-client plus the Temporal runtime's own Prometheus metrics) are served on 127.0.0.1; SIGINT/SIGTERM
+ * drain the worker (in-flight tasks finish) before the process exits.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { createActivities, createAlertPathStatus } from '../activities';
+import {
+  alertPathProbe,
+  bigQueryProbe,
+  createHealthChecker,
+  firestoreProbe,
+  pubsubProbe,
+  serveHealth,
+  temporalProbe,
+} from '../activities/health-checker';
+import { createPreviousRunLoader } from '../activities/previous-run';
+import { createGoogleClients, resolveBuildId, serviceLogger, ServiceConfigError } from './service-environment';
+import { loadWorkerConfig } from './worker-config';
+import { workflowFailureErrorTypes } from './workflow-failure-policy';
+
+const log = serviceLogger('worker');
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig();
+  const { env, definition } = config;
+  const buildId = resolveBuildId();
+  const runtimeMetricsAddress = `127.0.0.1:${env.WORKER_TEMPORAL_METRICS_PORT}`;
+  Runtime.install({
+    logger: new DefaultLogger(env.LOG_LEVEL),
+    telemetryOptions: {
+      logging: { filter: { core: env.LOG_LEVEL === 'INFO' ? 'WARN' : env.LOG_LEVEL, other: env.LOG_LEVEL }, forward: {} },
+      metrics: { prometheus: { bindAddress: runtimeMetricsAddress } },
+    },
+  });
+
+  const google = createGoogleClients(env);
+  const alertPathStatus = createAlertPathStatus();
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
+
+  const worker = await Worker.create({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    workflowsPath: require.resolve('../workflows'),
+    activities: {
+      ...createActivities({ ...google, datasetId: env.BIGQUERY_DATASET, alertConfig: config.alertConfig, alertPathStatus }),
+      ...createPreviousRunLoader(client),
+    },
+    workflowFailureErrorTypes,
+    buildId,
+    identity: `phase-orchestrator-worker@${buildId.slice(0, 12)}/${process.pid}`,
+  });
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'orchestrator_worker_' });
+  new Gauge({ name: 'orchestrator_worker_info', help: 'Build and task queue of this worker', labelNames: ['build_id', 'task_queue', 'pipeline'], registers: [registry] })
+    .set({ build_id: buildId, task_queue: env.TEMPORAL_TASK_QUEUE, pipeline: definition.pipeline }, 1);
+
+  const checker = createHealthChecker({
+    service: 'phase-orchestrator-worker',
+    version: buildId,
+    cacheTtlMs: env.HEALTH_CACHE_SECONDS * 1000,
+    probes: {
+      temporal: temporalProbe(connection),
+      worker: () => Promise.resolve(worker.getState() === 'RUNNING' ? { healthy: true, error: null } : { healthy: false, error: `worker is ${worker.getState()}` }),
+      firestore: firestoreProbe(google.firestore),
+      bigquery: bigQueryProbe(google.bigquery, env.BIGQUERY_DATASET),
+      pubsub: pubsubProbe(google.pubsub),
+      alerts: alertPathProbe(alertPathStatus),
+    },
+  });
+  const health = await serveHealth(env.WORKER_HEALTH_PORT, checker, {
+    '/metrics': async (_req, res) => {
+      const own = await registry.metrics();
+      // The runtime's exporter serves core metrics (task latencies, pollers, slots) on its own port; include them here too.
+      const core = await fetch(`http://${runtimeMetricsAddress}/metrics`, { signal: AbortSignal.timeout(2_000) })
+        .then((r) => r.text())
+        .catch((error: unknown) => `# Temporal runtime metrics unavailable: ${(error as Error).message}\n`);
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(`${own}\n${core}`);
+    },
+  });
+
+  log(
+    `ready: task queue ${env.TEMPORAL_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}), pipeline ${definition.pipeline}, ` +
+      `build ${buildId.slice(0, 12)}, alerts via ${config.alertConfig.channels.map((c) => c.name).join(', ')}, ` +
+      `health http://127.0.0.1:${health.port}/health, metrics http://127.0.0.1:${health.port}/metrics`,
+  );
+  // Runtime's default shutdown signals (SIGINT, SIGTERM, …) make the worker stop polling and drain.
+  await worker.run();
+  log('stopped polling; in-flight tasks finished');
+  await health.close();
+  await clientConnection.close();
+  await connection.close();
+  await Promise.allSettled([google.pubsub.close(), google.firestore.terminate()]);
+  log('shut down');
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    const message = error instanceof ServiceConfigError ? error.message : `worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+    process.stderr.write(`${new Date().toISOString()} [worker] ${message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,89 @@
+/**
+ * Configuration every long-running service (worker, bridge) reads from its environment at start, validated
+ * with zod so a bad or missing variable stops the process with one line naming it. Also the Google clients
+ * and the build id, built the same way for both services.
+ */
+import { execFileSync } from 'node:child_process';
+import { BigQuery } from '@google-cloud/bigquery';
+import { Firestore } from '@google-cloud/firestore';
+import { PubSub } from '@google-cloud/pubsub';
+import { z } from 'zod';
+import { DEFAULT_BIGQUERY_DATASET } from '../activities/bigquery-schema';
+
+export class ServiceConfigError extends Error {
+  override name = 'ServiceConfigError';
+}
+
+export const DEFAULT_TASK_QUEUE = 'phase-orchestrator';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Where Temporal is and which task queue the date workflows run on. */
+export const temporalEnvShape = {
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233').describe('Temporal frontend host:port'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE).describe('task queue of the game-date workflows'),
+};
+
+/** The Google project; emulator hosts are read by the client libraries themselves. */
+export const googleEnvShape = {
+  GOOGLE_CLOUD_PROJECT: z.string().min(1).describe('Google Cloud project id (nba-local locally)'),
+  BIGQUERY_API_ENDPOINT: z.url().optional().describe('BigQuery REST endpoint (the emulator locally)'),
+  BIGQUERY_DATASET: z.string().regex(/^\w+$/).default(DEFAULT_BIGQUERY_DATASET).describe('orchestration dataset'),
+};
+
+export function portVar(defaultPort: number, what: string): z.ZodDefault<typeof port> {
+  return port.default(defaultPort).describe(what);
+}
+
+/** Validates the environment against a shape; empty strings count as unset. Throws one readable error. */
+export function parseServiceEnv<Shape extends z.ZodRawShape>(
+  service: string,
+  shape: Shape,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  const present = Object.fromEntries(Object.keys(shape).flatMap((key) => (env[key] ? [[key, env[key]]] : [])));
+  const result = z.object(shape).safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '(environment)');
+    const meaning = (shape[name] as z.ZodType | undefined)?.description;
+    return present[name] === undefined
+      ? `environment variable ${name} is missing${meaning ? ` (${meaning})` : ''}`
+      : `environment variable ${name} is invalid: ${issue.message}${meaning ? ` (${meaning})` : ''}`;
+  });
+  throw new ServiceConfigError(`${service} cannot start: ${problems.join('; ')}`);
+}
+
+/** The git commit this process runs: `BUILD_ID` (set in images), else `git rev-parse HEAD`, else "unknown". */
+export function resolveBuildId(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BUILD_ID?.trim()) return env.BUILD_ID.trim();
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: __dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface GoogleClients {
+  pubsub: PubSub;
+  firestore: Firestore;
+  bigquery: BigQuery;
+}
+
+export function createGoogleClients(config: { GOOGLE_CLOUD_PROJECT: string; BIGQUERY_API_ENDPOINT?: string }): GoogleClients {
+  const projectId = config.GOOGLE_CLOUD_PROJECT;
+  return {
+    pubsub: new PubSub({ projectId }),
+    firestore: new Firestore({ projectId }),
+    bigquery: new BigQuery({ projectId, ...(config.BIGQUERY_API_ENDPOINT ? { apiEndpoint: config.BIGQUERY_API_ENDPOINT } : {}) }),
+  };
+}
+
+/** One line per event on stdout, prefixed with the service name (npm start colours by that prefix). */
+export function serviceLogger(service: string): (message: string, fields?: Record<string, unknown>) => void {
+  return (message, fields) => {
+    const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
+    process.stdout.write(`${new Date().toISOString()} [${service}] ${message}${extra}\n`);
+  };
+}

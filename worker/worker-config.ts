@@ -1,0 +1,44 @@
+/** The worker's configuration, validated at start (environment, alert channels, pipeline definition). */
+import { loadAlertConfig, type AlertConfig } from '../activities/alert-channels';
+import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
+import type { PipelineDefinition } from '../pipeline/pipeline-definition';
+import { googleEnvShape, parseServiceEnv, portVar, temporalEnvShape, ServiceConfigError } from './service-environment';
+import { z } from 'zod';
+
+export const workerEnvShape = {
+  ...temporalEnvShape,
+  ...googleEnvShape,
+  WORKER_HEALTH_PORT: portVar(8091, 'port of the worker /health and /metrics server on 127.0.0.1'),
+  WORKER_TEMPORAL_METRICS_PORT: portVar(9464, 'port of the Temporal runtime Prometheus exporter on 127.0.0.1'),
+  HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
+  LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO').describe('worker log level'),
+  PIPELINE_DEFINITION: z.string().optional().describe('path of the pipeline definition file'),
+};
+
+export interface WorkerConfig {
+  env: ReturnType<typeof parseWorkerEnv>;
+  alertConfig: AlertConfig;
+  definition: PipelineDefinition;
+}
+
+function parseWorkerEnv(env: NodeJS.ProcessEnv) {
+  return parseServiceEnv('worker', workerEnvShape, env);
+}
+
+/** Throws a ServiceConfigError naming what is wrong; the worker never starts half-configured. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = parseWorkerEnv(env);
+  let alertConfig: AlertConfig;
+  try {
+    alertConfig = loadAlertConfig(env);
+  } catch (error) {
+    throw new ServiceConfigError(`worker cannot start: ${(error as Error).message}`);
+  }
+  let definition: PipelineDefinition;
+  try {
+    definition = loadPipelineDefinition(parsed.PIPELINE_DEFINITION);
+  } catch (error) {
+    throw new ServiceConfigError(`worker cannot start: ${(error as Error).message}`);
+  }
+  return { env: parsed, alertConfig, definition };
+}
