@@ -1,0 +1,106 @@
+/**
+ * What one benchmark size runs on: a throwaway local stack on free ports (so it never clashes with a
+ * developer's stack), the real worker and bridge processes, and clients for the bench itself. Everything
+ * it starts is stopped by `stop()`, which is also called on Ctrl-C.
+ */
+import { createServer } from 'node:net';
+import { PubSub } from '@google-cloud/pubsub';
+import { Client, Connection } from '@temporalio/client';
+import { PortConflictError } from '../local-stack/ports';
+import { SERVICE_SCRIPTS, spawnService, type ServiceProcess } from '../local-stack/service-process';
+import { startStack, testStackOptions, type RunningStack } from '../local-stack/stack';
+import { endpointsToEnv, type StackEndpoints } from '../local-stack/stack-endpoints';
+
+export interface BenchEnvironment {
+  endpoints: StackEndpoints;
+  worker: ServiceProcess;
+  bridge: ServiceProcess;
+  bridgeMetricsUrl: string;
+  client: Client;
+  pubsub: PubSub;
+  stop(): Promise<void>;
+}
+
+export interface BenchEnvironmentOptions {
+  /** Extra environment for the worker and the bridge (tuning knobs under test). */
+  serviceEnv?: Record<string, string>;
+  log: (line: string) => void;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startService(name: 'worker' | 'bridge', env: NodeJS.ProcessEnv, readyTimeoutMs: number): Promise<ServiceProcess> {
+  const service = spawnService(name, SERVICE_SCRIPTS[name], env);
+  try {
+    await service.waitForLine(/\bready:/, readyTimeoutMs);
+  } catch (error) {
+    await service.stop(5_000);
+    throw error;
+  }
+  return service;
+}
+
+async function startBenchStack(attempts = 3): Promise<RunningStack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStack(await testStackOptions());
+    } catch (error) {
+      if (!(error instanceof PortConflictError) || attempt >= attempts) throw error;
+    }
+  }
+}
+
+export async function startBenchEnvironment(options: BenchEnvironmentOptions): Promise<BenchEnvironment> {
+  process.env.METADATA_SERVER_DETECTION = 'none';
+  const started = Date.now();
+  const stack = await startBenchStack();
+  const cleanups: (() => Promise<void>)[] = [() => stack.stop()];
+  const stop = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    options.log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (Temporal ${stack.endpoints.temporalAddress})`);
+    const [workerHealth, workerMetrics, bridgeHealth] = [await freePort(), await freePort(), await freePort()];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...endpointsToEnv(stack.endpoints),
+      ALERTS_TO_CONSOLE: '1',
+      LOG_LEVEL: 'WARN',
+      WORKER_HEALTH_PORT: String(workerHealth),
+      WORKER_TEMPORAL_METRICS_PORT: String(workerMetrics),
+      BRIDGE_HEALTH_PORT: String(bridgeHealth),
+      ...options.serviceEnv,
+    };
+    const [worker, bridge] = await Promise.all([startService('worker', env, 120_000), startService('bridge', env, 60_000)]);
+    cleanups.push(() => worker.stop(), () => bridge.stop());
+    options.log(`worker (pid ${worker.pid}) and bridge (pid ${bridge.pid}) ready`);
+
+    const connection = await Connection.connect({ address: stack.endpoints.temporalAddress });
+    const client = new Client({ connection, namespace: stack.endpoints.temporalNamespace });
+    const pubsub = new PubSub({ projectId: stack.endpoints.projectId, apiEndpoint: stack.endpoints.pubsubEmulatorHost, emulatorMode: true });
+    // Closed before the services stop (cleanups run in reverse).
+    cleanups.push(() => connection.close(), () => pubsub.close());
+    return { endpoints: stack.endpoints, worker, bridge, bridgeMetricsUrl: `http://127.0.0.1:${bridgeHealth}/metrics`, client, pubsub, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Sum of the bridge's acknowledged-message counter (signalled and dead-lettered), from its /metrics. */
+export async function bridgeAcknowledged(metricsUrl: string): Promise<number> {
+  const text = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text());
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith('bridge_messages_acknowledged_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}

@@ -1,0 +1,105 @@
+/**
+ * The product path end to end: publish a season to the completion topics, let the real bridge signal the
+ * workflows and the real worker publish the triggers, and measure ingest rate and trigger latency.
+ */
+import type { PubSub } from '@google-cloud/pubsub';
+import { bridgeAcknowledged } from './bench-environment';
+import { latencySummary, type LatencySummary } from './latency';
+import type { Season, SeasonMessage } from './season';
+import type { TriggerListener } from './trigger-listener';
+
+export interface ProductRunOptions {
+  pubsub: PubSub;
+  bridgeMetricsUrl: string;
+  listener: TriggerListener;
+  season: Season;
+  /** Messages per second; undefined publishes everything at once (a backlog, for throughput). */
+  ratePerSecond?: number;
+  /** How long to wait for the bridge and the triggers before reporting what is missing. */
+  timeoutMs: number;
+  log: (line: string) => void;
+}
+
+export interface ProductRunResult {
+  messages: number;
+  /** Messages acknowledged by the bridge (after Temporal accepted the signal) per second, first publish → last ack. */
+  ingestPerSecond: number;
+  ingestSeconds: number;
+  /** Messages the bridge had not acknowledged when the wait ended (0 on a healthy run). */
+  unacknowledged: number;
+  triggersExpected: number;
+  triggersReceived: number;
+  /** Last completion of a transition published → its trigger received. */
+  latencyMs: LatencySummary;
+}
+
+/** Publishes the messages (at a rate, or all at once) and records when each message that readies a trigger was published. */
+async function publishSeason(pubsub: PubSub, messages: SeasonMessage[], ratePerSecond: number | undefined, publishedAt: Map<string, number>): Promise<void> {
+  const topics = new Map(
+    [...new Set(messages.map((m) => m.topic))].map((name) => [name, pubsub.topic(name, { batching: { maxMessages: 100, maxMilliseconds: 5 } })]),
+  );
+  const started = Date.now();
+  const pending: Promise<void>[] = [];
+  for (const [index, message] of messages.entries()) {
+    if (ratePerSecond) {
+      const due = started + (index * 1000) / ratePerSecond;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    pending.push(
+      topics
+        .get(message.topic)!
+        .publishMessage({ data: Buffer.from(JSON.stringify({ ...message.body, timestamp: new Date().toISOString() })) })
+        .then(() => {
+          if (message.readies) publishedAt.set(message.readies, Date.now());
+        }),
+    );
+  }
+  await Promise.all(pending);
+}
+
+export async function runProduct(options: ProductRunOptions): Promise<ProductRunResult> {
+  const { season, listener, log } = options;
+  const messages = season.messages.length;
+  const baseline = await bridgeAcknowledged(options.bridgeMetricsUrl);
+  const publishedAt = new Map<string, number>();
+  const started = Date.now();
+  const publishing = publishSeason(options.pubsub, season.messages, options.ratePerSecond, publishedAt);
+
+  // The bridge acknowledges a message only once Temporal durably accepted its signal: that is "ingested".
+  let acknowledged: number;
+  let ingestedAt = 0;
+  const deadline = started + options.timeoutMs;
+  for (;;) {
+    acknowledged = (await bridgeAcknowledged(options.bridgeMetricsUrl).catch(() => baseline)) - baseline;
+    if (acknowledged >= messages) {
+      ingestedAt = Date.now();
+      break;
+    }
+    if (Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await publishing;
+  const ingestSeconds = ((ingestedAt || Date.now()) - started) / 1000;
+  log(`  ${Math.min(acknowledged, messages)}/${messages} messages ingested in ${ingestSeconds.toFixed(1)} s`);
+
+  const keys = season.triggers.map((t) => t.key);
+  const missing = await listener.waitFor(keys, Math.max(10_000, deadline - Date.now()));
+  if (missing.length) log(`  ${missing.length} of ${keys.length} triggers missing, e.g. ${missing.slice(0, 3).join(', ')}`);
+
+  const latencies: number[] = [];
+  for (const trigger of season.triggers) {
+    const received = listener.received.get(trigger.key);
+    const due = Math.max(...trigger.needs.map((need) => publishedAt.get(need) ?? Number.NaN));
+    if (received !== undefined && Number.isFinite(due)) latencies.push(received - due);
+  }
+  return {
+    messages,
+    ingestPerSecond: Math.min(acknowledged, messages) / ingestSeconds,
+    ingestSeconds,
+    unacknowledged: Math.max(0, messages - acknowledged),
+    triggersExpected: keys.length,
+    triggersReceived: keys.length - missing.length,
+    latencyMs: latencySummary(latencies),
+  };
+}

@@ -1,0 +1,119 @@
+/** The benchmark's result file (one row per season size), its validation, and the printed tables. */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import { z } from 'zod';
+
+const latency = z.object({ count: z.number().int().nonnegative(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable(), max: z.number().nullable() });
+const ceiling = z.object({ messages: z.number().int().positive(), perSecond: z.number().positive(), seconds: z.number().positive() });
+
+export const sizeResultSchema = z.object({
+  dates: z.number().int().positive(),
+  messages: z.number().int().positive(),
+  product: z.object({
+    ingestPerSecond: z.number().nonnegative(),
+    ingestSeconds: z.number().positive(),
+    unacknowledged: z.number().int().nonnegative(),
+    triggersExpected: z.number().int().positive(),
+    triggersReceived: z.number().int().nonnegative(),
+    /** Latency with every message published at once (includes the wait behind the backlog). */
+    backlogLatencyMs: latency,
+  }),
+  /** A second, paced season on fresh dates: trigger latency when the stack is not saturated. */
+  paced: z.object({
+    dates: z.number().int().positive(),
+    ratePerSecond: z.number().positive(),
+    triggersExpected: z.number().int().positive(),
+    triggersReceived: z.number().int().nonnegative(),
+    latencyMs: latency,
+  }),
+  ceilings: z.object({ signalWithStart: ceiling, pubsub: ceiling }),
+  fractionOfSignalWithStartCeiling: z.number().nonnegative(),
+  fractionOfPubsubCeiling: z.number().nonnegative(),
+  history: z.object({
+    sampledDates: z.number().int().positive(),
+    eventsPerDate: z.number().positive(),
+    eventsPerCompletion: z.number().positive(),
+    largest: z.object({ gameDate: z.string(), events: z.number().int().positive() }),
+    settleSeconds: z.number().nonnegative(),
+  }),
+  /** Peak resident memory while the season ran, process trees included, in MB. */
+  peakRssMb: z.object({ worker: z.number().positive(), bridge: z.number().positive(), total: z.number().positive() }),
+});
+
+export const benchReportSchema = z.object({
+  version: z.literal(1),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+  quick: z.boolean(),
+  commit: z.string(),
+  machine: z.object({ cpuModel: z.string(), cpus: z.number().int().positive(), memoryGb: z.number().positive(), os: z.string(), node: z.string() }),
+  settings: z.record(z.string(), z.unknown()),
+  sizes: z.array(sizeResultSchema).min(1),
+});
+
+export type SizeResult = z.infer<typeof sizeResultSchema>;
+export type BenchReport = z.infer<typeof benchReportSchema>;
+
+export function machineInfo(): BenchReport['machine'] {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cpus: cpus.length,
+    memoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+  };
+}
+
+export function currentCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${commit}+dirty` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const ms = (value: number | null): string => (value === null ? '–' : `${Math.round(value)}`);
+const rate = (value: number): string => value.toFixed(0);
+const pct = (value: number): string => `${Math.round(value * 100)}%`;
+
+function markdownTable(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---:')), ...rows.map(line)].join('\n');
+}
+
+/** Two Markdown tables: throughput and latency; history and memory. Printed and pasted into the README. */
+export function formatTables(report: BenchReport): string {
+  const throughput = markdownTable(
+    ['dates', 'messages', 'ingest/s', 'signalWithStart ceiling/s', 'of ceiling', 'Pub/Sub ceiling/s', 'of ceiling', 'triggers', 'latency p50 / p95 / p99 / max ms (paced)', 'paced rate/s', 'backlog p99 ms'],
+    report.sizes.map((s) => [
+      `${s.dates}`,
+      `${s.messages}`,
+      rate(s.product.ingestPerSecond),
+      rate(s.ceilings.signalWithStart.perSecond),
+      pct(s.fractionOfSignalWithStartCeiling),
+      rate(s.ceilings.pubsub.perSecond),
+      pct(s.fractionOfPubsubCeiling),
+      `${s.product.triggersReceived + s.paced.triggersReceived}/${s.product.triggersExpected + s.paced.triggersExpected}`,
+      [s.paced.latencyMs.p50, s.paced.latencyMs.p95, s.paced.latencyMs.p99, s.paced.latencyMs.max].map(ms).join(' / '),
+      rate(s.paced.ratePerSecond),
+      ms(s.product.backlogLatencyMs.p99),
+    ]),
+  );
+  const history = markdownTable(
+    ['dates', 'events/date', 'events/completion', 'largest history', 'worker peak RSS MB', 'bridge peak RSS MB', 'worker+bridge MB'],
+    report.sizes.map((s) => [
+      `${s.dates}`,
+      s.history.eventsPerDate.toFixed(1),
+      s.history.eventsPerCompletion.toFixed(2),
+      `${s.history.largest.events}`,
+      s.peakRssMb.worker.toFixed(0),
+      s.peakRssMb.bridge.toFixed(0),
+      s.peakRssMb.total.toFixed(0),
+    ]),
+  );
+  const m = report.machine;
+  return `${throughput}\n\n${history}\n\nMachine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGb} GB, ${m.os}, Node ${m.node}; commit ${report.commit}; ${report.startedAt}.`;
+}

@@ -1,0 +1,180 @@
+/**
+ * `npm run bench`: for each season size, a fresh local stack with the real worker and bridge; the Pub/Sub
+ * ceiling, the product run (a backlog for throughput, history size and memory), a paced run for latency,
+ * and the signalWithStart ceiling. Writes bench/results/<timestamp>.json and latest.json, prints the tables.
+ *
+ *   npm run bench                          # 200 dates
+ *   npm run bench -- --dates 50,200,1000   # one row per size
+ *   npm run bench -- --quick               # smoke run: 3 dates, checks the report is produced
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
+import { startBenchEnvironment, type BenchEnvironment } from './bench-environment';
+import { pubsubCeiling, signalWithStartCeiling } from './ceilings';
+import { historyStats } from './history-stats';
+import { runProduct } from './product-run';
+import { benchReportSchema, currentCommit, formatTables, machineInfo, type BenchReport, type SizeResult } from './report';
+import { sampleRss } from './rss-sampler';
+import { DEFAULT_SEASON, generateSeason, type Season } from './season';
+import { TriggerListener } from './trigger-listener';
+
+const TASK_QUEUE = 'phase-orchestrator-bench';
+const MB = 2 ** 20;
+
+interface Settings {
+  dates: number[];
+  quick: boolean;
+  pacedDates: number;
+  pacedFraction: number;
+  concurrency: number;
+  historySample: number;
+  seed: number;
+  out: string;
+}
+
+function positiveInts(value: string): number[] {
+  const list = value.split(',').map((v) => Number(v.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) throw new InvalidArgumentError('expected positive integers separated by commas, e.g. 50,200,1000');
+  return list;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+function parseSettings(argv: string[]): Settings {
+  const program = new Command('bench')
+    .description('Benchmark the orchestrator against a throwaway local stack with the real worker and bridge.')
+    .option('--dates <sizes>', 'season sizes in game dates, one result row each', positiveInts, [200])
+    .option('--quick', 'smoke run: 3 dates, small paced run; writes latest-quick.json', false)
+    .option('--paced-dates <n>', 'dates in the paced latency run (at most the size)', positiveNumber, 50)
+    .option('--paced-fraction <f>', 'paced publish rate as a fraction of the measured ingest rate', positiveNumber, 0.5)
+    .option('--concurrency <n>', 'signalWithStart calls in flight in the Temporal ceiling (the bridge holds up to 4 × 100)', positiveNumber, 400)
+    .option('--history-sample <n>', 'dates whose history length is read', positiveNumber, 250)
+    .option('--seed <n>', 'season generator seed', positiveNumber, DEFAULT_SEASON.seed)
+    .option('--out <dir>', 'directory of the result files', path.join('bench', 'results'))
+    .parse(argv);
+  const o = program.opts<{ dates: number[]; quick: boolean; pacedDates: number; pacedFraction: number; concurrency: number; historySample: number; seed: number; out: string }>();
+  return { ...o, dates: o.quick ? [3] : o.dates, pacedDates: o.quick ? 3 : o.pacedDates };
+}
+
+function log(line: string): void {
+  process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}
+
+function messagesPerDate(season: Season): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const m of season.messages) counts.set(m.gameDate, (counts.get(m.gameDate) ?? 0) + 1);
+  return counts;
+}
+
+async function benchSize(env: BenchEnvironment, dates: number, settings: Settings): Promise<SizeResult> {
+  const definition = loadPipelineDefinition();
+  const season = (firstDate: string, n: number) => generateSeason(definition, { ...DEFAULT_SEASON, seed: settings.seed, firstDate, dates: n });
+  // Separate date ranges keep the stages' workflows apart; past dates run Phase 3 in overnight mode.
+  const product = season('2001-01-01', dates);
+  const paced = season('2005-01-01', Math.min(dates, settings.pacedDates));
+  const ceilingSeason = season('2009-01-01', dates);
+  const timeoutMs = Math.max(120_000, product.messages.length * 50);
+  const listener = new TriggerListener(env.pubsub, definition);
+  try {
+    log(`${dates} dates, ${product.messages.length} messages, ${product.triggers.length} triggers`);
+    log('Pub/Sub ceiling (publish → streaming pull → ack, no Temporal)');
+    const pubsub = await pubsubCeiling(env.pubsub, product.messages, 400, timeoutMs);
+    log(`  ${pubsub.perSecond.toFixed(0)} messages/s`);
+
+    const rss = sampleRss({ worker: env.worker.pid, bridge: env.bridge.pid });
+    log('product run: whole season at once (Pub/Sub → bridge → workflows → triggers)');
+    const burst = await runProduct({ pubsub: env.pubsub, bridgeMetricsUrl: env.bridgeMetricsUrl, listener, season: product, timeoutMs, log });
+    log(`  ${burst.ingestPerSecond.toFixed(0)} messages/s ingested; ${burst.triggersReceived}/${burst.triggersExpected} triggers; backlog latency p99 ${burst.latencyMs.p99} ms`);
+    const history = await historyStats({ client: env.client, pipeline: definition.pipeline, dates: product.dates, messagesPerDate: messagesPerDate(product), maxSample: settings.historySample, settleTimeoutMs: 120_000 });
+    log(`  history: ${history.eventsPerDate.toFixed(1)} events/date, ${history.eventsPerCompletion.toFixed(2)} events/completion, largest ${history.largest?.events} (settled in ${history.settleSeconds.toFixed(0)} s)`);
+
+    const ratePerSecond = Math.max(2, burst.ingestPerSecond * settings.pacedFraction);
+    log(`paced run: ${paced.dates.length} dates at ${ratePerSecond.toFixed(0)} messages/s`);
+    const pacedResult = await runProduct({ pubsub: env.pubsub, bridgeMetricsUrl: env.bridgeMetricsUrl, listener, season: paced, ratePerSecond, timeoutMs, log });
+    log(`  latency p50 ${pacedResult.latencyMs.p50} / p95 ${pacedResult.latencyMs.p95} / p99 ${pacedResult.latencyMs.p99} / max ${pacedResult.latencyMs.max} ms`);
+    const peaks = rss.peaks();
+    rss.stop();
+
+    log(`signalWithStart ceiling (client loop, ${settings.concurrency} in flight, no Pub/Sub)`);
+    const signal = await signalWithStartCeiling(env.client, definition, TASK_QUEUE, ceilingSeason.messages, settings.concurrency);
+    log(`  ${signal.perSecond.toFixed(0)} signals/s`);
+
+    if (!history.largest) throw new Error('no workflow history could be read');
+    return {
+      dates,
+      messages: product.messages.length,
+      product: {
+        ingestPerSecond: burst.ingestPerSecond,
+        ingestSeconds: burst.ingestSeconds,
+        unacknowledged: burst.unacknowledged,
+        triggersExpected: burst.triggersExpected,
+        triggersReceived: burst.triggersReceived,
+        backlogLatencyMs: burst.latencyMs,
+      },
+      paced: { dates: paced.dates.length, ratePerSecond, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs },
+      ceilings: { signalWithStart: signal, pubsub },
+      fractionOfSignalWithStartCeiling: burst.ingestPerSecond / signal.perSecond,
+      fractionOfPubsubCeiling: burst.ingestPerSecond / pubsub.perSecond,
+      history: { ...history, largest: history.largest },
+      peakRssMb: { worker: (peaks.worker ?? 0) / MB, bridge: (peaks.bridge ?? 0) / MB, total: peaks.total / MB },
+    };
+  } finally {
+    await listener.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const settings = parseSettings(process.argv);
+  const startedAt = new Date().toISOString();
+  let current: BenchEnvironment | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the bench stack`);
+      void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    });
+  }
+  const sizes: SizeResult[] = [];
+  for (const dates of settings.dates) {
+    current = await startBenchEnvironment({ log, serviceEnv: { TEMPORAL_TASK_QUEUE: TASK_QUEUE } });
+    try {
+      sizes.push(await benchSize(current, dates, settings));
+    } catch (error) {
+      log(`worker output:\n${current.worker.output.slice(-30).join('\n')}\nbridge output:\n${current.bridge.output.slice(-30).join('\n')}`);
+      throw error;
+    } finally {
+      await current.stop();
+      current = undefined;
+    }
+  }
+  const report: BenchReport = benchReportSchema.parse({
+    version: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    quick: settings.quick,
+    commit: currentCommit(),
+    machine: machineInfo(),
+    settings: { ...settings, season: DEFAULT_SEASON, taskQueue: TASK_QUEUE },
+    sizes,
+  });
+  mkdirSync(settings.out, { recursive: true });
+  const stamp = startedAt.replace(/[:.]/g, '-');
+  const suffix = settings.quick ? '-quick' : '';
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  writeFileSync(path.join(settings.out, `${stamp}${suffix}.json`), json);
+  writeFileSync(path.join(settings.out, `latest${suffix}.json`), json);
+  process.stdout.write(`\n${formatTables(report)}\n\nResults: ${path.join(settings.out, `latest${suffix}.json`)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
