@@ -24,6 +24,17 @@ export interface GameDateWorkflowInput {
   maxHistoryEvents?: number;
   /** Set search attributes (off only for servers without the custom attributes registered). */
   searchAttributes?: boolean;
+  /**
+   * Set by the planner for a date it expects: a transition that has received nothing by its `expectedBy`
+   * goes overdue (log row and alert) even though no completion ever armed a timer.
+   */
+  plannedExpectations?: PlannedExpectation[];
+}
+
+export interface PlannedExpectation {
+  transition: string;
+  /** Epoch milliseconds by which the transition's first completion should have arrived. */
+  expectedBy: number;
 }
 
 export const completionSignal = defineSignal<[CompletionSignal]>('completion');

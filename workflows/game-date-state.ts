@@ -78,6 +78,9 @@ export interface TransitionState {
   /** When the upstream transition triggered: from then on silence from this phase becomes overdue. */
   expectedSince: number | null;
   silenceAlerts: number;
+  /** Set by the planner: by then the first completion should have arrived, else the transition is overdue. */
+  plannedBy: number | null;
+  plannedAlerts: number;
 }
 
 export interface OperatorRecord {
@@ -115,6 +118,8 @@ export interface GameDateState {
   operatorActions: OperatorRecord[];
   /** Completions received but not yet applied (carried across continue-as-new). */
   inbox: CompletionSignal[];
+  /** Every execution-log row this date queued: what reconciliation proves exists in BigQuery. */
+  executionLog: ExecutionLogRow[];
 }
 
 const MAX_SEEN_MESSAGE_IDS = 5000;
@@ -139,7 +144,18 @@ export function initialState(definition: PipelineDefinition, gameDate: string, n
     outages: [],
     operatorActions: [],
     inbox: [],
+    executionLog: [],
   };
+}
+
+/** Fills fields added after a state was carried or stored, so older runs continue with sensible defaults. */
+export function withStateDefaults(state: GameDateState): GameDateState {
+  state.executionLog ??= [];
+  for (const transition of Object.values(state.transitions ?? {})) {
+    transition.plannedBy ??= null;
+    transition.plannedAlerts ??= 0;
+  }
+  return state;
 }
 
 function emptyTransition(name: string): TransitionState {
@@ -156,6 +172,8 @@ function emptyTransition(name: string): TransitionState {
     mode: null,
     expectedSince: null,
     silenceAlerts: 0,
+    plannedBy: null,
+    plannedAlerts: 0,
   };
 }
 

@@ -55,6 +55,7 @@ import {
   type GameDateState,
   type Round,
   type TransitionState,
+  withStateDefaults,
 } from './game-date-state';
 import { gameDateStateQuery } from './game-date-internal-messages';
 
@@ -77,8 +78,9 @@ interface PendingCommand {
 
 export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<GameDateState> {
   const { definition, gameDate } = input;
-  const state: GameDateState = input.carried ?? initialState(definition, gameDate, Date.now());
+  const state: GameDateState = withStateDefaults(input.carried ?? initialState(definition, gameDate, Date.now()));
   assertUsableState(definition, state);
+  applyPlannedExpectations();
   const commands: PendingCommand[] = [];
   const transitionDef = (name: string): TransitionDefinition => {
     const found = definition.transitions.find((t) => t.name === name);
@@ -342,6 +344,7 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
         checkOverdue(def, round, now);
       }
       checkSilence(def, transition, now);
+      checkPlanned(def, transition, now);
     }
   }
 
@@ -383,6 +386,36 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
       title: `No ${def.phase} completion for ${gameDate}`,
       text: `The upstream transition triggered ${Math.round((now - (transition.expectedSince ?? now)) / MINUTE)} min ago, but no processor of ${def.name} has reported since. Check the ${def.phase} services.`,
       dedupKey: `${state.pipeline}:${gameDate}:${def.name}:silent:${step}`,
+      transition: def.name,
+      now,
+    });
+  }
+
+  /** Planned dates: a transition that has received nothing by its planned time is overdue. */
+  function applyPlannedExpectations(): void {
+    for (const expectation of input.plannedExpectations ?? []) {
+      const transition = state.transitions[expectation.transition];
+      if (transition) transition.plannedBy ??= expectation.expectedBy;
+    }
+  }
+
+  function plannedAt(def: TransitionDefinition, transition: TransitionState, step: number): number | null {
+    if (transition.plannedBy === null || transition.firstCompletionAt !== null || isTransitionSettled(def, transition)) return null;
+    return transition.plannedBy + (step - 1) * def.overdueAfterMinutes * MINUTE;
+  }
+
+  function checkPlanned(def: TransitionDefinition, transition: TransitionState, now: number): void {
+    const step = transition.plannedAlerts + 1;
+    const at = plannedAt(def, transition, step);
+    if (at === null || step > 2 || now < at) return;
+    transition.plannedAlerts = step;
+    const plannedBy = new Date(transition.plannedBy ?? now).toISOString();
+    if (step === 1) queueLog(def, newRound('planned'), 'overdue', { planned: true, expected_by: plannedBy, missing_processors: def.expectedProcessors });
+    raise({
+      severity: step === 1 ? 'error' : 'critical',
+      title: `${def.name} overdue for ${gameDate}${step > 1 ? ' (still)' : ''}: nothing received`,
+      text: `${gameDate} is a planned date, but no ${def.phase} completion has arrived although the first was expected by ${plannedBy} (${Math.round((now - (transition.plannedBy ?? now)) / MINUTE)} min ago). Check the ${def.phase} services and their schedules.`,
+      dedupKey: `${state.pipeline}:${gameDate}:${def.name}:planned:overdue:${step}`,
       transition: def.name,
       now,
     });
@@ -440,7 +473,9 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
   }
 
   function queueLog(def: TransitionDefinition, round: Round, outcome: string, metadata: Record<string, unknown>, occurrence = ''): void {
-    state.pendingLogRows.push(logRow(state, def, round, outcome, Date.now(), metadata, occurrence));
+    const row = logRow(state, def, round, outcome, Date.now(), metadata, occurrence);
+    state.pendingLogRows.push(row);
+    state.executionLog.push(row);
   }
 
   /**
@@ -551,6 +586,10 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
         const at = silenceAt(def, transition, transition.silenceAlerts + 1);
         if (at !== null) candidates.push(at);
       }
+      if (transition.plannedAlerts < 2) {
+        const at = plannedAt(def, transition, transition.plannedAlerts + 1);
+        if (at !== null) candidates.push(at);
+      }
     }
     if (allSettled()) candidates.push(state.lastActivityAt + definition.quietPeriodMinutes * MINUTE);
     candidates.push(state.startedAt + definition.maxLifetimeHours * 60 * MINUTE);
@@ -620,7 +659,7 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
       if (!isTransitionSettled(def, transition) && transition.firstCompletionAt !== null) {
         for (const name of missingProcessors(def, completedKeys(transition))) missing.push(`${def.name}:${name}`);
       }
-      const late = Object.values(transition.rounds).some((r) => r.overdueAlerts > 0 && !isRoundSettled(r)) || (transition.silenceAlerts > 0 && transition.firstCompletionAt === null);
+      const late = Object.values(transition.rounds).some((r) => r.overdueAlerts > 0 && !isRoundSettled(r)) || ((transition.silenceAlerts > 0 || transition.plannedAlerts > 0) && transition.firstCompletionAt === null);
       if (late) overdue.push(def.name);
     }
     const phase = currentPhase(definition, state);
@@ -649,6 +688,8 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
   function restorePreviousRun(previous: GameDateState): void {
     const inbox = state.inbox;
     Object.assign(state, previous, { inbox: [...previous.inbox, ...inbox], lastActivityAt: Date.now(), startedAt: Date.now() });
+    withStateDefaults(state);
+    applyPlannedExpectations();
   }
 }
 

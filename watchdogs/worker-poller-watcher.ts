@@ -1,0 +1,130 @@
+/**
+ * Bridge side: watches the workers from outside them. `check(now)` asks Temporal who has polled the task queue
+ * (`DescribeTaskQueue`, workflow and activity pollers); when no worker has polled for longer than the threshold
+ * it alerts directly through the alert sender (a dead worker cannot alert about itself), and sends a resolved
+ * notice when a worker polls again.
+ */
+import type { Alert } from '../activities/activity-contracts';
+
+/** The slice of Temporal's workflow service this watcher needs (a client `Connection` has it). */
+export interface TaskQueueDescriber {
+  workflowService: {
+    describeTaskQueue(request: {
+      namespace: string;
+      taskQueue: { name: string; kind?: number };
+      taskQueueType?: number;
+    }): Promise<{ pollers?: { lastAccessTime?: { seconds?: unknown; nanos?: number | null } | null; identity?: string | null }[] | null }>;
+  };
+}
+
+export interface WorkerPollerWatcherOptions {
+  pipeline: string;
+  connection: TaskQueueDescriber;
+  namespace: string;
+  taskQueue: string;
+  thresholdMs: number;
+  sendAlert: (alert: Alert) => Promise<unknown>;
+  now?: () => number;
+}
+
+/** Temporal's enum values (temporal.api.enums.v1.TaskQueueType / TaskQueueKind). */
+const TASK_QUEUE_TYPE = { workflow: 1, activity: 2 } as const;
+const TASK_QUEUE_KIND_NORMAL = 1;
+
+export interface PollerCheck {
+  healthy: boolean;
+  /** Latest poll per task-queue type, epoch ms (null: no poller known). */
+  lastPollAt: { workflow: number | null; activity: number | null };
+  pollers: string[];
+}
+
+export class WorkerPollerWatcher {
+  private readonly startedAt: number;
+  private alerted = false;
+  private last: PollerCheck | null = null;
+  private lastError: string | null = null;
+
+  constructor(private readonly options: WorkerPollerWatcherOptions) {
+    this.startedAt = this.now();
+  }
+
+  async check(now = this.now()): Promise<PollerCheck | null> {
+    let result: PollerCheck;
+    try {
+      result = await this.describe(now);
+      this.lastError = null;
+    } catch (error) {
+      // Temporal itself unreachable: the bridge's temporal dependency reports it; not a worker verdict.
+      this.lastError = `cannot describe task queue ${this.options.taskQueue}: ${error instanceof Error ? error.message : String(error)}`;
+      return null;
+    }
+    this.last = result;
+    const { taskQueue, thresholdMs, pipeline } = this.options;
+    if (!result.healthy && !this.alerted && now - this.startedAt >= thresholdMs) {
+      this.alerted = true;
+      const seen = [result.lastPollAt.workflow, result.lastPollAt.activity].filter((t): t is number => t !== null);
+      const last = seen.length ? `last poll ${Math.round((now - Math.max(...seen)) / 1000)} s ago` : 'no poller known to the server';
+      await this.send({
+        severity: 'critical',
+        title: `No worker is polling ${taskQueue}`,
+        text: `No worker has polled task queue ${taskQueue} for over ${Math.round(thresholdMs / 1000)} s (${last}). Completions are being accepted but no transition runs: restart the worker and check its logs.`,
+        dedupKey: `${pipeline}:worker-pollers:${taskQueue}`,
+        timestamp: new Date(now).toISOString(),
+      });
+    } else if (result.healthy && this.alerted) {
+      this.alerted = false;
+      await this.send({
+        severity: 'info',
+        title: `Workers are polling ${taskQueue} again`,
+        text: `Pollers: ${result.pollers.join(', ') || 'unnamed'}.`,
+        dedupKey: `${pipeline}:worker-pollers:${taskQueue}:resolved`,
+        timestamp: new Date(now).toISOString(),
+      });
+    }
+    return result;
+  }
+
+  /** Health contribution for the bridge's /health. */
+  health(): { healthy: boolean; error: string | null } {
+    if (this.lastError) return { healthy: false, error: this.lastError };
+    if (this.alerted) return { healthy: false, error: `no worker polled ${this.options.taskQueue} within ${Math.round(this.options.thresholdMs / 1000)} s` };
+    return { healthy: true, error: null };
+  }
+
+  private async describe(now: number): Promise<PollerCheck> {
+    const lastPollAt = { workflow: null as number | null, activity: null as number | null };
+    const pollers = new Set<string>();
+    for (const type of ['workflow', 'activity'] as const) {
+      const response = await this.options.connection.workflowService.describeTaskQueue({
+        namespace: this.options.namespace,
+        taskQueue: { name: this.options.taskQueue, kind: TASK_QUEUE_KIND_NORMAL },
+        taskQueueType: TASK_QUEUE_TYPE[type],
+      });
+      for (const poller of response.pollers ?? []) {
+        const at = timestampMs(poller.lastAccessTime);
+        if (at !== null) lastPollAt[type] = Math.max(lastPollAt[type] ?? 0, at);
+        if (poller.identity) pollers.add(poller.identity);
+      }
+    }
+    const fresh = (t: number | null) => t !== null && now - t <= this.options.thresholdMs;
+    return { healthy: fresh(lastPollAt.workflow) && fresh(lastPollAt.activity), lastPollAt, pollers: [...pollers] };
+  }
+
+  private async send(alert: Alert): Promise<void> {
+    try {
+      await this.options.sendAlert(alert);
+    } catch (error) {
+      this.lastError = `worker-poller alert not delivered: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+}
+
+function timestampMs(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number | null {
+  if (!ts || ts.seconds === undefined || ts.seconds === null) return null;
+  const seconds = typeof ts.seconds === 'object' && ts.seconds !== null && 'toNumber' in ts.seconds ? (ts.seconds as { toNumber(): number }).toNumber() : Number(ts.seconds);
+  return seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
+}
