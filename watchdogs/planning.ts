@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { BigQuery } from '@google-cloud/bigquery';
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { isCalendarDate } from '../pipeline/completion-message';
 import type { PipelineDefinition } from '../pipeline/pipeline-definition';
@@ -116,11 +117,19 @@ export async function calendarDates(planning: LoadedPlanning, range: { from: str
   let dates: string[];
   if (calendar.kind === 'file') {
     const path = resolve(planning.baseDir, calendar.path);
-    const raw = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    } catch (error) {
+      // A missing or malformed calendar needs a person, not retries.
+      throw ApplicationFailure.nonRetryable(`Cannot read the planning calendar ${calendar.path}: ${(error as Error).message}`, 'PlanningCalendarUnreadable');
+    }
     const list = Array.isArray(raw) ? raw : (raw as { dates?: unknown }).dates;
-    if (!Array.isArray(list)) throw new Error(`Calendar file ${calendar.path} must hold a JSON list of YYYY-MM-DD dates (or {"dates": [...]})`);
+    if (!Array.isArray(list)) throw ApplicationFailure.nonRetryable(`Calendar file ${calendar.path} must hold a JSON list of YYYY-MM-DD dates (or {"dates": [...]})`, 'PlanningCalendarInvalid');
     const bad = list.filter((d) => typeof d !== 'string' || !isCalendarDate(d));
-    if (bad.length) throw new Error(`Calendar file ${calendar.path} has ${bad.length} entries that are not YYYY-MM-DD dates, e.g. ${JSON.stringify(bad[0])}`);
+    if (bad.length) {
+      throw ApplicationFailure.nonRetryable(`Calendar file ${calendar.path} has ${bad.length} entries that are not YYYY-MM-DD dates, e.g. ${JSON.stringify(bad[0])}`, 'PlanningCalendarInvalid');
+    }
     dates = (list as string[]).filter((d) => d >= range.from && d <= range.to);
   } else {
     if (!bigquery) throw new Error('The planning calendar is a BigQuery table, but no BigQuery client was given to the planner');

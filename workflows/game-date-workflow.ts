@@ -114,7 +114,8 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
     if (previous) restorePreviousRun(previous);
   }
 
-  let wake = false;
+  // A planned date may never receive a signal: one first pass arms its planned-overdue timer.
+  let wake = (input.plannedExpectations?.length ?? 0) > 0;
   let stopWriter = false;
   let writerBusy = false;
   const writer = runWriter();
