@@ -15,7 +15,7 @@
  * | WATCHDOG_SILENT_TOPIC_MINUTES | 180 | bridge: a completion topic silent this long inside the window alerts |
  * | WATCHDOG_SILENT_TOPIC_OVERRIDES | (none) | bridge: `topic=minutes,…` per-topic thresholds |
  * | WATCHDOG_ACTIVE_WINDOW | 08:00-23:59 | bridge: local times (pipeline time zone) when silence matters |
- * | WATCHDOG_WORKER_POLL_SECONDS | 180 | bridge: alert when no worker polled the task queue for this long |
+ * | WATCHDOG_WORKER_POLL_SECONDS | 180 | bridge: alert when no worker polled the task queue for this long (≥ 75) |
  * | WATCHDOG_CHECK_SECONDS | 30 | bridge: how often the bridge-side watchers check |
  */
 import { z } from 'zod';
@@ -85,7 +85,8 @@ export const watchdogEnvSchema = z.object({
   WATCHDOG_SILENT_TOPIC_MINUTES: positiveInt.default(180),
   WATCHDOG_SILENT_TOPIC_OVERRIDES: topicMinutes.default({}),
   WATCHDOG_ACTIVE_WINDOW: window.default({ start: '08:00', end: '23:59' }),
-  WATCHDOG_WORKER_POLL_SECONDS: positiveInt.default(180),
+  // Temporal long polls last up to 60 s, so an idle live worker's last poll can be that old.
+  WATCHDOG_WORKER_POLL_SECONDS: positiveInt.min(75, 'must be at least 75: an idle worker long-polls for up to 60 s').default(180),
   WATCHDOG_CHECK_SECONDS: positiveInt.default(30),
 });
 

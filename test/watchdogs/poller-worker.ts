@@ -1,0 +1,22 @@
+/** A bare worker process for the worker-poller test: it polls a task queue until it is killed. */
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const [address, namespace, taskQueue] = process.argv.slice(2) as [string, string, string];
+  const connection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    workflowsPath: require.resolve('./failing-workflows'),
+    activities: { noop: async () => undefined },
+  });
+  process.stdout.write('polling\n');
+  await worker.run();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`);
+  process.exit(1);
+});
