@@ -16,6 +16,8 @@ export interface BenchEnvironment {
   worker: ServiceProcess;
   bridge: ServiceProcess;
   bridgeMetricsUrl: string;
+  /** Process ids of every service of the run (stack, worker, bridge), by name. */
+  pids: Record<string, number>;
   client: Client;
   pubsub: PubSub;
   stop(): Promise<void>;
@@ -90,7 +92,8 @@ export async function startBenchEnvironment(options: BenchEnvironmentOptions): P
     const pubsub = new PubSub({ projectId: stack.endpoints.projectId, apiEndpoint: stack.endpoints.pubsubEmulatorHost, emulatorMode: true });
     // Closed before the services stop (cleanups run in reverse).
     cleanups.push(() => connection.close(), () => pubsub.close());
-    return { endpoints: stack.endpoints, worker, bridge, bridgeMetricsUrl: `http://127.0.0.1:${bridgeHealth}/metrics`, client, pubsub, stop };
+    const pids = { ...Object.fromEntries(stack.processes.map((p) => [p.name, p.pid])), worker: worker.pid, bridge: bridge.pid };
+    return { endpoints: stack.endpoints, worker, bridge, pids, bridgeMetricsUrl: `http://127.0.0.1:${bridgeHealth}/metrics`, client, pubsub, stop };
   } catch (error) {
     await stop();
     throw error;

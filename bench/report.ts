@@ -25,6 +25,13 @@ export const sizeResultSchema = z.object({
     triggersExpected: z.number().int().positive(),
     triggersReceived: z.number().int().nonnegative(),
     latencyMs: latency,
+    /** Medians from the paced dates' histories: where the latency goes inside Temporal. */
+    breakdown: z.object({
+      triggers: z.number().int().nonnegative(),
+      signalToScheduledMs: z.number().nullable(),
+      scheduledToStartedMs: z.number().nullable(),
+      startedToCompletedMs: z.number().nullable(),
+    }),
   }),
   ceilings: z.object({ signalWithStart: ceiling, pubsub: ceiling }),
   fractionOfSignalWithStartCeiling: z.number().nonnegative(),
@@ -36,6 +43,8 @@ export const sizeResultSchema = z.object({
     largest: z.object({ gameDate: z.string(), events: z.number().int().positive() }),
     settleSeconds: z.number().nonnegative(),
   }),
+  /** CPU seconds each process used from the start of the product run until its histories settled. */
+  cpuSeconds: z.record(z.string(), z.number().nonnegative()),
   /** Peak resident memory while the season ran, process trees included, in MB. */
   peakRssMb: z.object({ worker: z.number().positive(), bridge: z.number().positive(), total: z.number().positive() }),
 });

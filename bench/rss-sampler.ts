@@ -40,6 +40,24 @@ function rssBytes(pid: number): number {
   }
 }
 
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds used so far by each named process tree (live processes only). */
+export function treeCpuSeconds(pids: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, descendantsOf(pid).reduce((sum, p) => sum + cpuTicks(p), 0) / CLOCK_TICKS_PER_SECOND]));
+}
+
 /** Current RSS of a process tree, in bytes. */
 export function treeRss(pid: number): number {
   return descendantsOf(pid).reduce((sum, p) => sum + rssBytes(p), 0);

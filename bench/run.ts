@@ -14,9 +14,10 @@ import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
 import { startBenchEnvironment, type BenchEnvironment } from './bench-environment';
 import { pubsubCeiling, signalWithStartCeiling } from './ceilings';
 import { historyStats } from './history-stats';
+import { latencyBreakdown } from './latency-breakdown';
 import { runProduct } from './product-run';
 import { benchReportSchema, currentCommit, formatTables, machineInfo, type BenchReport, type SizeResult } from './report';
-import { sampleRss } from './rss-sampler';
+import { sampleRss, treeCpuSeconds } from './rss-sampler';
 import { DEFAULT_SEASON, generateSeason, type Season } from './season';
 import { TriggerListener } from './trigger-listener';
 
@@ -27,7 +28,8 @@ interface Settings {
   dates: number[];
   quick: boolean;
   pacedDates: number;
-  pacedFraction: number;
+  pacedRate: number;
+  ceilingMessages: number;
   concurrency: number;
   historySample: number;
   seed: number;
@@ -52,18 +54,25 @@ function parseSettings(argv: string[]): Settings {
     .option('--dates <sizes>', 'season sizes in game dates, one result row each', positiveInts, [200])
     .option('--quick', 'smoke run: 3 dates, small paced run; writes latest-quick.json', false)
     .option('--paced-dates <n>', 'dates in the paced latency run (at most the size)', positiveNumber, 50)
-    .option('--paced-fraction <f>', 'paced publish rate as a fraction of the measured ingest rate', positiveNumber, 0.5)
+    .option('--paced-rate <n>', 'messages per second in the paced latency run (well below saturation)', positiveNumber, 10)
+    .option('--ceiling-messages <n>', 'at most this many messages in each ceiling run (a prefix of the season)', positiveNumber, 4000)
     .option('--concurrency <n>', 'signalWithStart calls in flight in the Temporal ceiling (the bridge holds up to 4 × 100)', positiveNumber, 400)
     .option('--history-sample <n>', 'dates whose history length is read', positiveNumber, 250)
     .option('--seed <n>', 'season generator seed', positiveNumber, DEFAULT_SEASON.seed)
     .option('--out <dir>', 'directory of the result files', path.join('bench', 'results'))
     .parse(argv);
-  const o = program.opts<{ dates: number[]; quick: boolean; pacedDates: number; pacedFraction: number; concurrency: number; historySample: number; seed: number; out: string }>();
+  const o = program.opts<{ dates: number[]; quick: boolean; pacedDates: number; pacedRate: number;
+  ceilingMessages: number; concurrency: number; historySample: number; seed: number; out: string }>();
   return { ...o, dates: o.quick ? [3] : o.dates, pacedDates: o.quick ? 3 : o.pacedDates };
 }
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}
+
+function cpuSecondsOfThisProcess(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
 }
 
 function messagesPerDate(season: Season): Map<string, number> {
@@ -84,25 +93,32 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
   try {
     log(`${dates} dates, ${product.messages.length} messages, ${product.triggers.length} triggers`);
     log('Pub/Sub ceiling (publish → streaming pull → ack, no Temporal)');
-    const pubsub = await pubsubCeiling(env.pubsub, product.messages, 400, timeoutMs);
+    const pubsub = await pubsubCeiling(env.pubsub, product.messages.slice(0, settings.ceilingMessages), 400, timeoutMs);
     log(`  ${pubsub.perSecond.toFixed(0)} messages/s`);
 
     const rss = sampleRss({ worker: env.worker.pid, bridge: env.bridge.pid });
+    const cpuBefore: Record<string, number> = { ...treeCpuSeconds(env.pids), bench: cpuSecondsOfThisProcess() };
     log('product run: whole season at once (Pub/Sub → bridge → workflows → triggers)');
     const burst = await runProduct({ pubsub: env.pubsub, bridgeMetricsUrl: env.bridgeMetricsUrl, listener, season: product, timeoutMs, log });
     log(`  ${burst.ingestPerSecond.toFixed(0)} messages/s ingested; ${burst.triggersReceived}/${burst.triggersExpected} triggers; backlog latency p99 ${burst.latencyMs.p99} ms`);
     const history = await historyStats({ client: env.client, pipeline: definition.pipeline, dates: product.dates, messagesPerDate: messagesPerDate(product), maxSample: settings.historySample, settleTimeoutMs: 120_000 });
     log(`  history: ${history.eventsPerDate.toFixed(1)} events/date, ${history.eventsPerCompletion.toFixed(2)} events/completion, largest ${history.largest?.events} (settled in ${history.settleSeconds.toFixed(0)} s)`);
 
-    const ratePerSecond = Math.max(2, burst.ingestPerSecond * settings.pacedFraction);
+    const cpuAfter = { ...treeCpuSeconds(env.pids), bench: cpuSecondsOfThisProcess() };
+    const cpuSeconds = Object.fromEntries(Object.entries(cpuAfter).map(([name, seconds]) => [name, Math.round((seconds - (cpuBefore[name] ?? 0)) * 10) / 10]));
+    log(`  CPU seconds during the product run: ${Object.entries(cpuSeconds).map(([n, s]) => `${n} ${s}`).join(', ')}`);
+
+    const ratePerSecond = settings.pacedRate;
     log(`paced run: ${paced.dates.length} dates at ${ratePerSecond.toFixed(0)} messages/s`);
     const pacedResult = await runProduct({ pubsub: env.pubsub, bridgeMetricsUrl: env.bridgeMetricsUrl, listener, season: paced, ratePerSecond, timeoutMs, log });
     log(`  latency p50 ${pacedResult.latencyMs.p50} / p95 ${pacedResult.latencyMs.p95} / p99 ${pacedResult.latencyMs.p99} / max ${pacedResult.latencyMs.max} ms`);
+    const breakdown = await latencyBreakdown(env.client, definition.pipeline, paced.dates.slice(0, 20));
+    log(`  median parts: signal → publishTrigger scheduled ${breakdown.signalToScheduledMs} ms, → started ${breakdown.scheduledToStartedMs} ms, → published ${breakdown.startedToCompletedMs} ms (rest: Pub/Sub hops and the bridge)`);
     const peaks = rss.peaks();
     rss.stop();
 
     log(`signalWithStart ceiling (client loop, ${settings.concurrency} in flight, no Pub/Sub)`);
-    const signal = await signalWithStartCeiling(env.client, definition, TASK_QUEUE, ceilingSeason.messages, settings.concurrency);
+    const signal = await signalWithStartCeiling(env.client, definition, TASK_QUEUE, ceilingSeason.messages.slice(0, settings.ceilingMessages), settings.concurrency);
     log(`  ${signal.perSecond.toFixed(0)} signals/s`);
 
     if (!history.largest) throw new Error('no workflow history could be read');
@@ -117,11 +133,12 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
         triggersReceived: burst.triggersReceived,
         backlogLatencyMs: burst.latencyMs,
       },
-      paced: { dates: paced.dates.length, ratePerSecond, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs },
+      paced: { dates: paced.dates.length, ratePerSecond, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs, breakdown },
       ceilings: { signalWithStart: signal, pubsub },
       fractionOfSignalWithStartCeiling: burst.ingestPerSecond / signal.perSecond,
       fractionOfPubsubCeiling: burst.ingestPerSecond / pubsub.perSecond,
       history: { ...history, largest: history.largest },
+      cpuSeconds,
       peakRssMb: { worker: (peaks.worker ?? 0) / MB, bridge: (peaks.bridge ?? 0) / MB, total: peaks.total / MB },
     };
   } finally {
