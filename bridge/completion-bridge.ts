@@ -28,6 +28,8 @@ export interface CompletionBridgeOptions {
   ackDeadlineSeconds: number;
   signalTimeoutMs: number;
   sendAlert: (alert: Alert) => Promise<unknown>;
+  /** Called for every message received on a completion topic (the silent-topic watchdog records it). */
+  onMessage?: (topic: string) => void;
   reachability: TemporalReachability;
   metrics: BridgeMetrics;
   log: (message: string, fields?: Record<string, unknown>) => void;
@@ -121,6 +123,7 @@ export class CompletionBridge {
   private async handle(topic: string, message: Message): Promise<void> {
     const { metrics } = this.options;
     metrics.received.inc({ topic });
+    this.options.onMessage?.(topic);
     if (this.seenIds.has(message.id)) metrics.redelivered.inc({ topic });
     else this.remember(message.id);
     try {

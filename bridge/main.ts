@@ -13,12 +13,21 @@ import { loadBridgeConfig, subscriptionNameFor } from './bridge-config';
 import { createBridgeMetrics } from './bridge-metrics';
 import { CompletionBridge } from './completion-bridge';
 import { TemporalReachability } from './temporal-reachability';
+import { SilentTopicWatcher } from '../watchdogs/silent-topic-watcher';
+import { loadWatchdogConfig } from '../watchdogs/watchdog-config';
+import { WorkerPollerWatcher } from '../watchdogs/worker-poller-watcher';
 
 const log = serviceLogger('bridge');
 
 async function main(): Promise<void> {
   const { env, alertConfig, definition } = loadBridgeConfig();
   const buildId = resolveBuildId();
+  let watchdogConfig: ReturnType<typeof loadWatchdogConfig>;
+  try {
+    watchdogConfig = loadWatchdogConfig(process.env);
+  } catch (error) {
+    throw new ServiceConfigError(`bridge cannot start: ${(error as Error).message}`);
+  }
   const metrics = createBridgeMetrics(buildId);
   const alertPathStatus = createAlertPathStatus();
   const sendAlert = createAlertSender(alertConfig, {
@@ -36,6 +45,22 @@ async function main(): Promise<void> {
     onChange: (reachable) => metrics.temporalReachable.set(reachable ? 1 : 0),
   });
   metrics.temporalReachable.set(1);
+  // Watchdogs for what no message announces: a silent completion topic, and no worker polling the queue.
+  const silentTopics = new SilentTopicWatcher({
+    pipeline: definition.pipeline,
+    topics: definition.transitions.map((t) => ({ topic: t.completionTopic, thresholdMs: (watchdogConfig.silentTopicOverrides[t.completionTopic] ?? watchdogConfig.silentTopicMinutes) * 60_000 })),
+    timeZone: definition.timeZone,
+    activeWindow: watchdogConfig.activeWindow,
+    sendAlert,
+  });
+  const workerPollers = new WorkerPollerWatcher({
+    pipeline: definition.pipeline,
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    thresholdMs: watchdogConfig.workerPollThresholdMs,
+    sendAlert,
+  });
 
   const bridge = new CompletionBridge({
     pubsub,
@@ -47,6 +72,7 @@ async function main(): Promise<void> {
     ackDeadlineSeconds: env.BRIDGE_ACK_DEADLINE_SECONDS,
     signalTimeoutMs: env.BRIDGE_SIGNAL_TIMEOUT_SECONDS * 1000,
     sendAlert,
+    onMessage: (topic) => void silentTopics.record(topic),
     reachability,
     metrics,
     log,
@@ -63,6 +89,7 @@ async function main(): Promise<void> {
   };
   const temporalTimer = setInterval(() => void checkTemporal(), env.BRIDGE_TEMPORAL_CHECK_SECONDS * 1000);
   await checkTemporal();
+  const watchdogTimer = setInterval(() => void Promise.all([silentTopics.check(), workerPollers.check()]), watchdogConfig.checkIntervalMs);
 
   const temporalHealth: HealthProbe = async () => {
     await checkTemporal();
@@ -81,6 +108,8 @@ async function main(): Promise<void> {
         return bridge.subscriptionHealth();
       },
       alerts: alertPathProbe(alertPathStatus),
+      silent_topics: () => Promise.resolve(silentTopics.health()),
+      workers: () => Promise.resolve(workerPollers.health()),
     },
   });
   const health = await serveHealth(env.BRIDGE_HEALTH_PORT, checker, {
@@ -105,6 +134,7 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal}: draining in-flight messages`);
     clearInterval(temporalTimer);
+    clearInterval(watchdogTimer);
     const { drained } = await bridge.stop(env.BRIDGE_SHUTDOWN_GRACE_SECONDS * 1000);
     log(drained ? 'drained; acknowledgements flushed' : 'grace period over; unfinished messages will be redelivered');
     await health.close();

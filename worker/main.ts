@@ -18,6 +18,12 @@ import {
   temporalProbe,
 } from '../activities/health-checker';
 import { createPreviousRunLoader } from '../activities/previous-run';
+import { DEFAULT_PIPELINE_DEFINITION_PATH } from '../pipeline/load-pipeline-definition';
+import { loadPlanning } from '../watchdogs/planning';
+import { createWatchdogActivities } from '../watchdogs/watchdog-activities';
+import { loadWatchdogConfig } from '../watchdogs/watchdog-config';
+import { ensureWatchdogSchedules, watchdogScheduleIds } from '../watchdogs/watchdog-schedules';
+import { createWatchdogStatus, watchdogHealthProbe } from '../watchdogs/watchdog-status';
 import { createGoogleClients, resolveBuildId, serviceLogger, ServiceConfigError } from './service-environment';
 import { loadWorkerConfig } from './worker-config';
 import { workflowFailureErrorTypes } from './workflow-failure-policy';
@@ -28,6 +34,14 @@ async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const { env, definition } = config;
   const buildId = resolveBuildId();
+  let watchdogConfig: ReturnType<typeof loadWatchdogConfig>;
+  let planning: ReturnType<typeof loadPlanning>;
+  try {
+    watchdogConfig = loadWatchdogConfig(process.env);
+    planning = loadPlanning(env.PIPELINE_DEFINITION ?? DEFAULT_PIPELINE_DEFINITION_PATH, definition);
+  } catch (error) {
+    throw new ServiceConfigError(`worker cannot start: ${(error as Error).message}`);
+  }
   const runtimeMetricsAddress = `127.0.0.1:${env.WORKER_TEMPORAL_METRICS_PORT}`;
   Runtime.install({
     logger: new DefaultLogger(env.LOG_LEVEL),
@@ -42,6 +56,9 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
+  const transitionActivities = createActivities({ ...google, datasetId: env.BIGQUERY_DATASET, alertConfig: config.alertConfig, alertPathStatus });
+  const watchdogStatus = createWatchdogStatus();
+  const scheduleIds = watchdogConfig.enabled ? watchdogScheduleIds({ pipeline: definition.pipeline, config: watchdogConfig, planning: planning !== null }) : [];
 
   const worker = await Worker.create({
     connection,
@@ -49,8 +66,21 @@ async function main(): Promise<void> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
     activities: {
-      ...createActivities({ ...google, datasetId: env.BIGQUERY_DATASET, alertConfig: config.alertConfig, alertPathStatus }),
+      ...transitionActivities,
       ...createPreviousRunLoader(client),
+      ...createWatchdogActivities({
+        client,
+        definition,
+        planning,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+        firestore: google.firestore,
+        bigquery: google.bigquery,
+        datasetId: env.BIGQUERY_DATASET,
+        writers: transitionActivities,
+        healthEndpoints: watchdogConfig.healthEndpoints,
+        scheduleIds,
+        status: watchdogStatus,
+      }),
     },
     workflowFailureErrorTypes,
     buildId,
@@ -73,8 +103,10 @@ async function main(): Promise<void> {
       bigquery: bigQueryProbe(google.bigquery, env.BIGQUERY_DATASET),
       pubsub: pubsubProbe(google.pubsub),
       alerts: alertPathProbe(alertPathStatus),
+      watchdogs: watchdogHealthProbe(client, scheduleIds, watchdogStatus),
     },
   });
+  const schedules = await ensureWatchdogSchedules(client, { pipeline: definition.pipeline, taskQueue: env.TEMPORAL_TASK_QUEUE, config: watchdogConfig, planning: planning !== null });
   const health = await serveHealth(env.WORKER_HEALTH_PORT, checker, {
     '/metrics': async (_req, res) => {
       const own = await registry.metrics();
@@ -90,7 +122,8 @@ async function main(): Promise<void> {
   log(
     `ready: task queue ${env.TEMPORAL_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}), pipeline ${definition.pipeline}, ` +
       `build ${buildId.slice(0, 12)}, alerts via ${config.alertConfig.channels.map((c) => c.name).join(', ')}, ` +
-      `health http://127.0.0.1:${health.port}/health, metrics http://127.0.0.1:${health.port}/metrics`,
+      `health http://127.0.0.1:${health.port}/health, metrics http://127.0.0.1:${health.port}/metrics, ` +
+      `watchdog schedules ${watchdogConfig.enabled ? `created [${schedules.created.join(', ')}] updated [${schedules.updated.join(', ')}]` : 'disabled (WATCHDOGS_ENABLED=0)'}`,
   );
   // Runtime's default shutdown signals (SIGINT, SIGTERM, …) make the worker stop polling and drain.
   await worker.run();
