@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { loadAlertConfig, type AlertConfig } from '../activities/alert-channels';
 import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
 import type { PipelineDefinition } from '../pipeline/pipeline-definition';
-import { googleEnvShape, parseServiceEnv, portVar, ServiceConfigError, temporalEnvShape } from '../worker/service-environment';
+import { bindHostShape, googleEnvShape, parseServiceEnv, portVar, ServiceConfigError, temporalEnvShape } from '../worker/service-environment';
 
 export const DEFAULT_SUBSCRIPTION_TEMPLATE = '{topic}-orchestrator';
 
 export const bridgeEnvShape = {
   ...temporalEnvShape,
+  ...bindHostShape,
   GOOGLE_CLOUD_PROJECT: googleEnvShape.GOOGLE_CLOUD_PROJECT,
   BRIDGE_HEALTH_PORT: portVar(8092, 'port of the bridge /health and /metrics server on 127.0.0.1'),
   BRIDGE_SUBSCRIPTION_TEMPLATE: z

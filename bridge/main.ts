@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(await metrics.registry.metrics());
     },
-  });
+  }, env.SERVICE_BIND_HOST);
 
   bridge.start();
   log(

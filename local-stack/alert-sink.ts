@@ -34,7 +34,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startAlertSink(options: { port?: number; print?: (alert: ReceivedAlert) => void } = {}): Promise<AlertSink> {
+export async function startAlertSink(options: { port?: number; host?: string; print?: (alert: ReceivedAlert) => void } = {}): Promise<AlertSink> {
   const alerts: ReceivedAlert[] = [];
   const server = createServer((req, res) => {
     void (async () => {
@@ -59,7 +59,7 @@ export async function startAlertSink(options: { port?: number; print?: (alert: R
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_ALERT_SINK_PORT, LOOPBACK, () => resolve());
+    server.listen(options.port ?? DEFAULT_ALERT_SINK_PORT, options.host ?? LOOPBACK, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   return {

@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       res.writeHead(200, { 'content-type': registry.contentType });
       res.end(`${own}\n${core}`);
     },
-  });
+  }, env.SERVICE_BIND_HOST);
 
   log(
     `ready: task queue ${env.TEMPORAL_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}), pipeline ${definition.pipeline}, ` +

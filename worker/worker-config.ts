@@ -2,12 +2,13 @@
 import { loadAlertConfig, type AlertConfig } from '../activities/alert-channels';
 import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
 import type { PipelineDefinition } from '../pipeline/pipeline-definition';
-import { googleEnvShape, parseServiceEnv, portVar, temporalEnvShape, ServiceConfigError } from './service-environment';
+import { bindHostShape, googleEnvShape, parseServiceEnv, portVar, temporalEnvShape, ServiceConfigError } from './service-environment';
 import { z } from 'zod';
 
 export const workerEnvShape = {
   ...temporalEnvShape,
   ...googleEnvShape,
+  ...bindHostShape,
   WORKER_HEALTH_PORT: portVar(8091, 'port of the worker /health and /metrics server on 127.0.0.1'),
   WORKER_TEMPORAL_METRICS_PORT: portVar(9464, 'port of the Temporal runtime Prometheus exporter on 127.0.0.1'),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
