@@ -11,11 +11,12 @@ export async function waitUntilReady(proc: ManagedProcess, check: ReadinessCheck
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
-    if (proc.hasExited()) {
+    // Java emulators log a bind failure and keep running; Temporal exits ("address already in use").
+    const bindFailed = logContains(proc.logFile, 'Address already in use') || logContains(proc.logFile, 'address already in use');
+    if (proc.hasExited() && !bindFailed) {
       throw new Error(`${proc.name} exited with ${String(await proc.exited)} before it was ready. Log ${proc.logFile}:\n${logTail(proc.logFile)}`);
     }
-    // The Java emulators log a bind failure but keep running, so look for it instead of waiting it out.
-    if (logContains(proc.logFile, 'Address already in use')) {
+    if (bindFailed) {
       throw new PortConflictError(`${proc.name} could not bind its port (taken by another process). Log ${proc.logFile}`);
     }
     try {

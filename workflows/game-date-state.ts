@@ -515,6 +515,8 @@ export interface GameDateStatus {
   pendingWrites: { completionRows: number; logRows: number; projections: string[]; statusRows: string[]; alerts: number };
   outages: string[];
   operatorActions: OperatorRecord[];
+  /** A write is in flight right now (its queue may already look empty). */
+  writing: boolean;
 }
 
 /** A transition's headline state: its most pressing round. */
@@ -536,7 +538,7 @@ export function currentPhase(definition: PipelineDefinition, state: GameDateStat
   return open?.name ?? 'done';
 }
 
-export function dateStatus(definition: PipelineDefinition, state: GameDateState): GameDateStatus {
+export function dateStatus(definition: PipelineDefinition, state: GameDateState, writing = false): GameDateStatus {
   return {
     pipeline: state.pipeline,
     gameDate: state.gameDate,
@@ -566,5 +568,6 @@ export function dateStatus(definition: PipelineDefinition, state: GameDateState)
     },
     outages: state.outages,
     operatorActions: state.operatorActions,
+    writing,
   };
 }

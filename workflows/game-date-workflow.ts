@@ -82,6 +82,7 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
   assertUsableState(definition, state);
   applyPlannedExpectations();
   const commands: PendingCommand[] = [];
+  let writerBusy = false;
   const transitionDef = (name: string): TransitionDefinition => {
     const found = definition.transitions.find((t) => t.name === name);
     if (!found) throw ApplicationFailure.nonRetryable(`Transition ${name} is not in pipeline ${definition.pipeline}`, 'UnknownTransition');
@@ -91,7 +92,7 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
   setHandler(completionSignal, (signal) => {
     state.inbox.push(signal);
   });
-  setHandler(statusQuery, () => dateStatus(definition, state));
+  setHandler(statusQuery, () => dateStatus(definition, state, writerBusy));
   setHandler(gameDateStateQuery, () => state);
   setHandler(
     operatorCommandUpdate,
@@ -117,7 +118,6 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
   // A planned date may never receive a signal: one first pass arms its planned-overdue timer.
   let wake = (input.plannedExpectations?.length ?? 0) > 0;
   let stopWriter = false;
-  let writerBusy = false;
   const writer = runWriter();
   let armed: { at: number; scope: CancellationScope } | undefined;
   let lastSearchAttributes = '';
@@ -151,7 +151,10 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
     if (readyToFinish()) break;
     armTimer(nextWakeAt());
     if (shouldContinueAsNew()) {
-      await condition(() => allHandlersFinished() && !writerBusy);
+      // The writer finishes its current pass; whatever is still queued travels in the carried state.
+      stopWriter = true;
+      await writer;
+      await condition(allHandlersFinished);
       armed?.scope.cancel();
       return await continueAsNew<typeof gameDateWorkflow>({ ...input, carried: state });
     }
@@ -486,7 +489,7 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
   async function runWriter(): Promise<void> {
     for (;;) {
       await condition(() => stopWriter || hasPendingWrites(state));
-      if (!hasPendingWrites(state)) return;
+      if (stopWriter) return;
       writerBusy = true;
       const delivered = await flushWrites();
       writerBusy = false;

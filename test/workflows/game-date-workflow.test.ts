@@ -295,7 +295,7 @@ describe('game-date workflow (time-skipping server)', function () {
       await withDateWorkflow(env, { gameDate, recorder }, async ({ handle, until }) => {
         for (const name of PHASE2) await handle.signal(completionSignal, completion(P2, name, gameDate));
         await env.sleep(11 * MINUTE); // the BigQuery activities exhaust their retry budget
-        const waiting = await until((s) => transition(s, 'phase2_to_phase3').state === 'triggered' && s.outages.includes('bigquery') && s.pendingWrites.alerts === 0, 'outage noticed');
+        const waiting = await until((s) => transition(s, 'phase2_to_phase3').state === 'triggered' && s.outages.includes('bigquery') && s.pendingWrites.alerts === 0, 'outage noticed', true);
         assert.ok(waiting.pendingWrites.logRows >= 1);
         assert.ok(recorder.alerts.some((a) => a.title.startsWith('BigQuery unavailable')));
         assert.equal(recorder.lastProjection('phase2_completion')?.meta._triggered, true, 'Firestore still projected');
@@ -376,22 +376,8 @@ describe('game-date workflow (time-skipping server)', function () {
       });
     });
 
-    it('continues as new long before history limits and keeps every decision', async () => {
-      const gameDate = await yesterday();
-      await withDateWorkflow(env, { gameDate, input: { maxHistoryEvents: 40 } }, async ({ handle, recorder, until }) => {
-        for (const name of PHASE2) await handle.signal(completionSignal, completion(P2, name, gameDate));
-        await until((s) => transition(s, 'phase2_to_phase3').state === 'triggered', 'phase 2');
-        for (const name of PHASE3) {
-          await handle.signal(completionSignal, completion(P3, name, gameDate));
-          await until((s) => transition(s, 'phase3_to_phase4').completed.includes(name), `${name} applied`);
-        }
-        const status = await until((s) => transition(s, 'phase3_to_phase4').state === 'triggered', 'phase 3');
-        assert.equal(transition(status, 'phase2_to_phase3').state, 'triggered');
-        assert.equal(recorder.published.length, 2);
-        const described = await env.client.workflow.getHandle(handle.workflowId).describe();
-        assert.notEqual(described.runId, handle.firstExecutionRunId, 'the workflow continued as new');
-      });
-    });
+    // Continue-as-new is exercised on the dev server (dev-server-runs.test.ts): the time-skipping server can
+    // leave a query hanging while a run hands over to the next.
 
     it('an error inside workflow code fails the workflow visibly instead of leaving it Running', async () => {
       const gameDate = await yesterday();

@@ -31,8 +31,11 @@ export interface DateRun {
   handle: WorkflowHandleWithFirstExecutionRunId<typeof gameDateWorkflow>;
   recorder: RecordingActivities;
   status: () => Promise<GameDateStatus>;
-  /** Polls the status query until `predicate` holds (real time, no time skipping). */
-  until: (predicate: (status: GameDateStatus) => boolean, what: string) => Promise<GameDateStatus>;
+  /**
+   * Polls the status query until `predicate` holds and every queued write has landed (real time, no time
+   * skipping); `allowPending` waits for the predicate alone, e.g. while a store is meant to be down.
+   */
+  until: (predicate: (status: GameDateStatus) => boolean, what: string, allowPending?: boolean) => Promise<GameDateStatus>;
 }
 
 export async function withDateWorkflow(
@@ -57,12 +60,12 @@ export async function withDateWorkflow(
       args: [{ definition, gameDate: options.gameDate, searchAttributes: false, ...options.input }],
     });
     const status = () => handle.query(statusQuery);
-    const until = async (predicate: (s: GameDateStatus) => boolean, what: string) => {
+    const until = async (predicate: (s: GameDateStatus) => boolean, what: string, allowPending = false) => {
       const deadline = Date.now() + 20_000;
       let last: GameDateStatus | undefined;
       while (Date.now() < deadline) {
         last = await status();
-        if (predicate(last)) return last;
+        if (predicate(last) && (allowPending || writesLanded(last))) return last;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`Timed out waiting until ${what}; last status: ${JSON.stringify(last, null, 1).slice(0, 3000)}`);
@@ -74,6 +77,11 @@ export async function withDateWorkflow(
       if (description.status.name === 'RUNNING') await handle.terminate('test finished');
     }
   });
+}
+
+export function writesLanded(status: GameDateStatus): boolean {
+  const pending = status.pendingWrites;
+  return !status.writing && pending.completionRows + pending.logRows + pending.projections.length + pending.statusRows.length + pending.alerts === 0;
 }
 
 /** `YYYY-MM-DD` of a day relative to today in New York (the NBA pipeline's time zone). */
