@@ -15,29 +15,44 @@ export interface CeilingResult {
   messages: number;
   perSecond: number;
   seconds: number;
+  /** Calls refused by the server and sent again (signalWithStart only). */
+  retries?: number;
 }
 
 /** signalWithStart for every message, `concurrency` calls in flight, as the bridge would send them. */
 export async function signalWithStartCeiling(client: Client, definition: PipelineDefinition, taskQueue: string, messages: SeasonMessage[], concurrency: number): Promise<CeilingResult> {
   let next = 0;
+  let retries = 0;
   const started = Date.now();
   const lane = async (): Promise<void> => {
     while (next < messages.length) {
       const message = messages[next++]!;
       const input: GameDateWorkflowInput = { definition, gameDate: message.gameDate };
       const signal: CompletionSignal = { messageId: randomUUID(), topic: message.topic, publishTime: new Date().toISOString(), message: message.body };
-      await client.workflow.signalWithStart(GAME_DATE_WORKFLOW_TYPE, {
-        workflowId: gameDateWorkflowId(definition.pipeline, message.gameDate),
-        taskQueue,
-        args: [input],
-        signal: completionSignal,
-        signalArgs: [signal],
-      });
+      const send = () =>
+        client.workflow.signalWithStart(GAME_DATE_WORKFLOW_TYPE, {
+          workflowId: gameDateWorkflowId(definition.pipeline, message.gameDate),
+          taskQueue,
+          args: [input],
+          signal: completionSignal,
+          signalArgs: [signal],
+        });
+      // Like the bridge (which nacks and gets the message again), a call the overloaded server refused is sent again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await send();
+          break;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          retries += 1;
+          await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+        }
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, messages.length) }, lane));
   const seconds = (Date.now() - started) / 1000;
-  return { messages: messages.length, perSecond: messages.length / seconds, seconds };
+  return { messages: messages.length, perSecond: messages.length / seconds, seconds, retries };
 }
 
 /** Publish → streaming pull → ack on a topic of its own, with the bridge's flow control. */

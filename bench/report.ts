@@ -4,7 +4,7 @@ import os from 'node:os';
 import { z } from 'zod';
 
 const latency = z.object({ count: z.number().int().nonnegative(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable(), max: z.number().nullable() });
-const ceiling = z.object({ messages: z.number().int().positive(), perSecond: z.number().positive(), seconds: z.number().positive() });
+const ceiling = z.object({ messages: z.number().int().positive(), perSecond: z.number().positive(), seconds: z.number().positive(), retries: z.number().int().nonnegative().optional() });
 
 export const sizeResultSchema = z.object({
   dates: z.number().int().positive(),

@@ -11,6 +11,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   setWorkflowOptions,
@@ -70,6 +71,9 @@ const MINUTE = 60_000;
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 const MIN_WRITE_RETRY_MS = MINUTE;
 const MAX_WRITE_RETRY_MS = 15 * MINUTE;
+const WRITE_BATCH_WINDOW_MS = 2_000;
+/** Histories recorded before the writer batched its writes replay without the batching timer. */
+const WRITE_BATCHING_PATCH = 'writer-batch-window';
 
 interface PendingCommand {
   command: OperatorCommand;
@@ -490,6 +494,9 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
     for (;;) {
       await condition(() => stopWriter || hasPendingWrites(state));
       if (stopWriter) return;
+      // A date's completions come in bursts (a phase's processors finish together, producers deliver twice):
+      // gathering them for a moment writes the burst with one set of activities instead of one set per message.
+      if (patched(WRITE_BATCHING_PATCH)) await sleep(WRITE_BATCH_WINDOW_MS);
       writerBusy = true;
       const delivered = await flushWrites();
       writerBusy = false;
