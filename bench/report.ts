@@ -4,6 +4,13 @@ import os from 'node:os';
 import { z } from 'zod';
 
 const latency = z.object({ count: z.number().int().nonnegative(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable(), max: z.number().nullable() });
+const historySummary = z.object({
+  sampledDates: z.number().int().positive(),
+  eventsPerDate: z.number().positive(),
+  eventsPerCompletion: z.number().positive(),
+  largest: z.object({ gameDate: z.string(), events: z.number().int().positive() }),
+  settleSeconds: z.number().nonnegative(),
+});
 const ceiling = z.object({ messages: z.number().int().positive(), perSecond: z.number().positive(), seconds: z.number().positive(), retries: z.number().int().nonnegative().optional() });
 
 export const sizeResultSchema = z.object({
@@ -32,17 +39,13 @@ export const sizeResultSchema = z.object({
       scheduledToStartedMs: z.number().nullable(),
       startedToCompletedMs: z.number().nullable(),
     }),
+    /** History size of the paced dates, whose messages trickle in as they do in production. */
+    history: historySummary,
   }),
   ceilings: z.object({ signalWithStart: ceiling, pubsub: ceiling }),
   fractionOfSignalWithStartCeiling: z.number().nonnegative(),
   fractionOfPubsubCeiling: z.number().nonnegative(),
-  history: z.object({
-    sampledDates: z.number().int().positive(),
-    eventsPerDate: z.number().positive(),
-    eventsPerCompletion: z.number().positive(),
-    largest: z.object({ gameDate: z.string(), events: z.number().int().positive() }),
-    settleSeconds: z.number().nonnegative(),
-  }),
+  history: historySummary,
   /** CPU seconds each process used from the start of the product run until its histories settled. */
   cpuSeconds: z.record(z.string(), z.number().nonnegative()),
   /** Peak resident memory while the season ran, process trees included, in MB. */
@@ -112,12 +115,13 @@ export function formatTables(report: BenchReport): string {
     ]),
   );
   const history = markdownTable(
-    ['dates', 'events/date', 'events/completion', 'largest history', 'worker peak RSS MB', 'bridge peak RSS MB', 'worker+bridge MB'],
+    ['dates', 'events/date', 'events/completion', 'largest history', 'paced events/completion', 'worker peak RSS MB', 'bridge peak RSS MB', 'worker+bridge MB'],
     report.sizes.map((s) => [
       `${s.dates}`,
       s.history.eventsPerDate.toFixed(1),
       s.history.eventsPerCompletion.toFixed(2),
       `${s.history.largest.events}`,
+      s.paced.history.eventsPerCompletion.toFixed(2),
       s.peakRssMb.worker.toFixed(0),
       s.peakRssMb.bridge.toFixed(0),
       s.peakRssMb.total.toFixed(0),

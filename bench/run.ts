@@ -112,6 +112,8 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
     log(`paced run: ${paced.dates.length} dates at ${ratePerSecond.toFixed(0)} messages/s`);
     const pacedResult = await runProduct({ pubsub: env.pubsub, bridgeMetricsUrl: env.bridgeMetricsUrl, listener, season: paced, ratePerSecond, timeoutMs, log });
     log(`  latency p50 ${pacedResult.latencyMs.p50} / p95 ${pacedResult.latencyMs.p95} / p99 ${pacedResult.latencyMs.p99} / max ${pacedResult.latencyMs.max} ms`);
+    const pacedHistory = await historyStats({ client: env.client, pipeline: definition.pipeline, dates: paced.dates, messagesPerDate: messagesPerDate(paced), maxSample: settings.historySample, settleTimeoutMs: 60_000 });
+    log(`  paced history: ${pacedHistory.eventsPerDate.toFixed(1)} events/date, ${pacedHistory.eventsPerCompletion.toFixed(2)} events/completion, largest ${pacedHistory.largest?.events}`);
     const breakdown = await latencyBreakdown(env.client, definition.pipeline, paced.dates.slice(0, 20));
     log(`  median parts: signal → publishTrigger scheduled ${breakdown.signalToScheduledMs} ms, → started ${breakdown.scheduledToStartedMs} ms, → published ${breakdown.startedToCompletedMs} ms (rest: Pub/Sub hops and the bridge)`);
     const peaks = rss.peaks();
@@ -133,7 +135,7 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
         triggersReceived: burst.triggersReceived,
         backlogLatencyMs: burst.latencyMs,
       },
-      paced: { dates: paced.dates.length, ratePerSecond, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs, breakdown },
+      paced: { dates: paced.dates.length, ratePerSecond, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs, breakdown, history: { ...pacedHistory, largest: pacedHistory.largest ?? history.largest } },
       ceilings: { signalWithStart: signal, pubsub },
       fractionOfSignalWithStartCeiling: burst.ingestPerSecond / signal.perSecond,
       fractionOfPubsubCeiling: burst.ingestPerSecond / pubsub.perSecond,
@@ -157,6 +159,27 @@ async function main(): Promise<void> {
     });
   }
   const sizes: SizeResult[] = [];
+  const stamp = startedAt.replace(/[:.]/g, '-');
+  const suffix = settings.quick ? '-quick' : '';
+  // Written after every size, so a long run that is stopped keeps the rows it finished.
+  const write = (): BenchReport => {
+    const report: BenchReport = benchReportSchema.parse({
+      version: 1,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      quick: settings.quick,
+      commit: currentCommit(),
+      machine: machineInfo(),
+      settings: { ...settings, season: DEFAULT_SEASON, taskQueue: TASK_QUEUE },
+      sizes,
+    });
+    mkdirSync(settings.out, { recursive: true });
+    const json = `${JSON.stringify(report, null, 2)}\n`;
+    writeFileSync(path.join(settings.out, `${stamp}${suffix}.json`), json);
+    writeFileSync(path.join(settings.out, `latest${suffix}.json`), json);
+    return report;
+  };
+  let report: BenchReport | undefined;
   for (const dates of settings.dates) {
     current = await startBenchEnvironment({ log, serviceEnv: { TEMPORAL_TASK_QUEUE: TASK_QUEUE } });
     try {
@@ -168,24 +191,10 @@ async function main(): Promise<void> {
       await current.stop();
       current = undefined;
     }
+    report = write();
+    log(`row for ${dates} dates written to ${path.join(settings.out, `latest${suffix}.json`)}`);
   }
-  const report: BenchReport = benchReportSchema.parse({
-    version: 1,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    quick: settings.quick,
-    commit: currentCommit(),
-    machine: machineInfo(),
-    settings: { ...settings, season: DEFAULT_SEASON, taskQueue: TASK_QUEUE },
-    sizes,
-  });
-  mkdirSync(settings.out, { recursive: true });
-  const stamp = startedAt.replace(/[:.]/g, '-');
-  const suffix = settings.quick ? '-quick' : '';
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  writeFileSync(path.join(settings.out, `${stamp}${suffix}.json`), json);
-  writeFileSync(path.join(settings.out, `latest${suffix}.json`), json);
-  process.stdout.write(`\n${formatTables(report)}\n\nResults: ${path.join(settings.out, `latest${suffix}.json`)}\n`);
+  if (report) process.stdout.write(`\n${formatTables(report)}\n`);
 }
 
 main().then(
