@@ -263,7 +263,9 @@ export function classifyBigQueryError(err: unknown, where: string, datasetId: st
   // The emulator reports every failed job as `jobInternalError`; its analyser's wording tells what it was.
   const missingByMessage = /not found: (table|dataset)|table not found|dataset .*not found/i.test(detail);
   const invalidByMessage = /failed to (analyze|parse)/i.test(detail);
-  if (!transient || missingByMessage || invalidByMessage) {
+  // A network or I/O timeout (the emulator under load wraps these in its job error) is an outage, not a bad row.
+  const networkFailure = /i\/o timeout|timed? ?out|ECONN(RESET|REFUSED|ABORTED)|EPIPE|socket hang up|ETIMEDOUT/i.test(detail);
+  if (!networkFailure && (!transient || missingByMessage || invalidByMessage)) {
     if (status === 404 || reasons.includes('notFound') || missingByMessage) {
       return ApplicationFailure.nonRetryable(
         `Cannot write ${where}: a table in dataset ${datasetId} is missing (${detail}). Run \`npm run bigquery:schema -- --dataset ${datasetId}\`.`,
