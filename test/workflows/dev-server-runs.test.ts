@@ -16,9 +16,19 @@ import { nyDate, transition, withDateWorkflow, type DateRun } from './workflow-t
 
 const HISTORY_FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
 
-/** Binary protobuf: exact, compact, and independent of JSON enum conventions. */
+/** Binary protobuf: exact, compact, and independent of JSON enum conventions. Stack traces (paths of the
+ * machine that recorded them) are dropped: replay does not read them. */
 function encodeHistory(history: temporal.api.history.v1.IHistory): Uint8Array {
+  dropStackTraces(history);
   return temporal.api.history.v1.History.encode(history).finish();
+}
+
+function dropStackTraces(node: unknown): void {
+  if (typeof node !== 'object' || node === null) return;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'stackTrace' && typeof value === 'string') (node as Record<string, unknown>)[key] = '';
+    else if (typeof value === 'object' && !(value instanceof Uint8Array)) dropStackTraces(value);
+  }
 }
 
 async function keepHistory(env: TestWorkflowEnvironment, run: DateRun, name: string): Promise<void> {
