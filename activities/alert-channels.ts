@@ -224,7 +224,19 @@ export function slackPayload(alert: Alert): { text: string } {
   return { text: `*[${alert.severity.toUpperCase()}] ${alert.title}*\n${alert.text}\n_${context.join(' | ')}_` };
 }
 
-export function webhookPayload(alert: Alert): Record<string, string | null> {
+/** What the generic JSON webhook (`ALERT_WEBHOOK_URL`) receives for every alert (CONTRACT §6). */
+export interface WebhookAlertPayload {
+  severity: string;
+  title: string;
+  text: string;
+  game_date: string | null;
+  transition: string | null;
+  dedup_key: string;
+  correlation_id: string | null;
+  timestamp: string;
+}
+
+export function webhookPayload(alert: Alert): WebhookAlertPayload {
   return {
     severity: alert.severity,
     title: alert.title,

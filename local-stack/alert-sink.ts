@@ -4,20 +4,13 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { WebhookAlertPayload } from '../activities/alert-channels';
 import { LOOPBACK } from './ports';
 
 export const DEFAULT_ALERT_SINK_PORT = 8099;
 
-/** What `ALERT_WEBHOOK_URL` receives (activities/alert-channels.ts `webhookPayload`). */
-export interface ReceivedAlert {
-  severity: string;
-  title: string;
-  text: string;
-  game_date: string | null;
-  transition: string | null;
-  dedup_key: string;
-  correlation_id: string | null;
-  timestamp: string;
+/** What `ALERT_WEBHOOK_URL` receives, plus when the sink received it. */
+export interface ReceivedAlert extends WebhookAlertPayload {
   received_at: string;
 }
 

@@ -32,7 +32,7 @@ export const googleEnvShape = {
   BIGQUERY_DATASET: z.string().regex(/^\w+$/).default(DEFAULT_BIGQUERY_DATASET).describe('orchestration dataset'),
 };
 
-/** Where /health and /metrics listen: loopback, except inside a container (docker-compose sets 0.0.0.0). */
+/** Where /health and /metrics listen: loopback by default; only docker-compose widens it, for its containers. */
 export const bindHostShape = {
   SERVICE_BIND_HOST: z.string().min(1).default('127.0.0.1').describe('interface of the /health and /metrics server'),
 };

@@ -12,6 +12,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { AlertConfig } from '../../activities/alert-channels';
 import { createPreviousRunLoader } from '../../activities/previous-run';
+import type { WebhookAlertPayload } from '../../activities/alert-channels';
 import type { PipelineDefinition } from '../../pipeline/pipeline-definition';
 import { createWatchdogActivities, type WatchdogDeps } from '../../watchdogs/watchdog-activities';
 import { parsePlanning, type LoadedPlanning, type PlanningConfig } from '../../watchdogs/planning';
@@ -20,14 +21,7 @@ import { startHttpReceiver, type HttpReceiver } from '../activities/http-receive
 import { testBigQuery, testDataset, testFirestore, testPubSub } from '../activities/activity-test-env';
 import { nbaDefinition, workflowBundle } from '../workflows/workflow-test-kit';
 
-export interface ReceivedAlert {
-  severity: string;
-  title: string;
-  text: string;
-  game_date: string | null;
-  transition: string | null;
-  dedup_key: string;
-}
+export type ReceivedAlert = WebhookAlertPayload;
 
 export interface WatchdogRig {
   definition: PipelineDefinition;
