@@ -1,6 +1,8 @@
 /**
- * The two ceilings the product is compared with, measured on the same stack:
- * - Temporal alone: the same completion signals sent by a plain client loop with signalWithStart;
+ * The two ceilings the product is compared with, measured on the same stack while it is idle (before the
+ * product run):
+ * - Temporal alone: the same completion signals sent by a plain client loop with signalWithStart, in the
+ *   order the bridge sees them, to a task queue no worker polls;
  * - Pub/Sub alone: the same message bodies published, streamed back and acknowledged, no Temporal.
  */
 import { randomUUID } from 'node:crypto';
@@ -19,8 +21,35 @@ export interface CeilingResult {
   retries?: number;
 }
 
-/** signalWithStart for every message, `concurrency` calls in flight, as the bridge would send them. */
+/**
+ * The messages in the order the bridge receives them: it reads one subscription per completion topic at the
+ * same time, so its calls in flight are spread over the topics (and so over transitions and dates) rather than
+ * queued on one date. Round-robin over per-topic queues, each topic in publish order.
+ */
+export function interleaveByTopic(messages: SeasonMessage[]): SeasonMessage[] {
+  const queues = new Map<string, SeasonMessage[]>();
+  for (const message of messages) {
+    const queue = queues.get(message.topic);
+    if (queue) queue.push(message);
+    else queues.set(message.topic, [message]);
+  }
+  const result: SeasonMessage[] = [];
+  for (let i = 0; result.length < messages.length; i++) for (const queue of queues.values()) if (i < queue.length) result.push(queue[i]!);
+  return result;
+}
+
+/**
+ * signalWithStart for every message, `concurrency` calls in flight, as the bridge would send them.
+ *
+ * Why it is a ceiling: the messages go interleaved across topics (`interleaveByTopic`), as the bridge sees
+ * them; sent in season order, the calls in flight all hit the same few workflow ids, and Temporal serialises
+ * the signals of one workflow, which made the loop slower than the product. And `taskQueue` must be one that no
+ * worker polls (the bench uses `<taskQueue>-ceiling`): the started workflows then never run, so the figure is
+ * what the Temporal server alone accepts, not the server plus a worker running the workflows it started.
+ * Call `terminateCeilingWorkflows` afterwards so they do not linger into the product run.
+ */
 export async function signalWithStartCeiling(client: Client, definition: PipelineDefinition, taskQueue: string, messages: SeasonMessage[], concurrency: number): Promise<CeilingResult> {
+  messages = interleaveByTopic(messages);
   let next = 0;
   let retries = 0;
   const started = Date.now();
@@ -53,6 +82,16 @@ export async function signalWithStartCeiling(client: Client, definition: Pipelin
   await Promise.all(Array.from({ length: Math.min(concurrency, messages.length) }, lane));
   const seconds = (Date.now() - started) / 1000;
   return { messages: messages.length, perSecond: messages.length / seconds, seconds, retries };
+}
+
+/** Terminates the ceiling's workflows (they wait on a task queue no worker polls); not part of the timing. */
+export async function terminateCeilingWorkflows(client: Client, definition: PipelineDefinition, messages: SeasonMessage[]): Promise<void> {
+  const ids = [...new Set(messages.map((m) => gameDateWorkflowId(definition.pipeline, m.gameDate)))];
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < ids.length) await client.workflow.getHandle(ids[next++]!).terminate('bench ceiling run finished');
+  };
+  await Promise.all(Array.from({ length: Math.min(16, ids.length) }, lane));
 }
 
 /** Publish → streaming pull → ack on a topic of its own, with the bridge's flow control. */

@@ -17,9 +17,21 @@ export const sizeResultSchema = z.object({
   dates: z.number().int().positive(),
   messages: z.number().int().positive(),
   product: z.object({
+    /**
+     * Distinct message ids of the season that reached a date workflow as a signal (read from the histories after
+     * the run), per second from the first publish to the first signal of the last of them. Not the bridge's
+     * acknowledged counter: a message Pub/Sub redelivers is acknowledged again and must not count twice.
+     */
     ingestPerSecond: z.number().nonnegative(),
     ingestSeconds: z.number().positive(),
+    /** Distinct messages of the season signalled to a workflow. */
+    ingested: z.number().int().nonnegative(),
+    /** Messages of the season no workflow was signalled (never acknowledged by the bridge); 0 on a healthy run. */
     unacknowledged: z.number().int().nonnegative(),
+    /** Signals of a message id already signalled: redeliveries the bridge signalled and acknowledged again. */
+    duplicateSignals: z.number().int().nonnegative(),
+    /** The bridge's acknowledged counter over the run minus `ingested`, when positive (includes late redeliveries). */
+    duplicateAcks: z.number().int().nonnegative(),
     triggersExpected: z.number().int().positive(),
     triggersReceived: z.number().int().nonnegative(),
     /** Latency with every message published at once (includes the wait behind the backlog). */
@@ -42,6 +54,7 @@ export const sizeResultSchema = z.object({
     /** History size of the paced dates, whose messages trickle in as they do in production. */
     history: historySummary,
   }),
+  /** Measured first, on the idle stack. signalWithStart: topics interleaved as the bridge sees them, to a task queue no worker polls. */
   ceilings: z.object({ signalWithStart: ceiling, pubsub: ceiling }),
   fractionOfSignalWithStartCeiling: z.number().nonnegative(),
   fractionOfPubsubCeiling: z.number().nonnegative(),
@@ -128,5 +141,8 @@ export function formatTables(report: BenchReport): string {
     ]),
   );
   const m = report.machine;
-  return `${throughput}\n\n${history}\n\nMachine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGb} GB, ${m.os}, Node ${m.node}; commit ${report.commit}; ${report.startedAt}.`;
+  const footnote =
+    'Ceilings, measured first on the idle stack: signalWithStart = plain client loop, no worker polling, interleaved topics; ' +
+    'Pub/Sub = publish → streaming pull → ack, no Temporal. Ingest/s counts distinct message ids signalled to the date workflows (from their histories).';
+  return `${throughput}\n\n${footnote}\n\n${history}\n\nMachine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGb} GB, ${m.os}, Node ${m.node}; commit ${report.commit}; ${report.startedAt}.`;
 }

@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: for each season size, a fresh local stack with the real worker and bridge; the Pub/Sub
- * ceiling, the product run (a backlog for throughput, history size and memory), a paced run for latency,
- * and the signalWithStart ceiling. Writes bench/results/<timestamp>.json and latest.json, prints the tables.
+ * `npm run bench`: for each season size, a fresh local stack with the real worker and bridge; the two
+ * ceilings (Pub/Sub alone, Temporal alone) while the stack is idle, the product run (a backlog for throughput,
+ * history size and memory), and a paced run for latency. Writes bench/results/<timestamp>.json and latest.json, prints the tables.
  *
  *   npm run bench                          # 200 dates
  *   npm run bench -- --dates 50,200,1000   # one row per size
@@ -12,8 +12,9 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
 import { startBenchEnvironment, type BenchEnvironment } from './bench-environment';
-import { pubsubCeiling, signalWithStartCeiling } from './ceilings';
+import { pubsubCeiling, signalWithStartCeiling, terminateCeilingWorkflows } from './ceilings';
 import { historyStats } from './history-stats';
+import { measureIngest } from './ingest';
 import { latencyBreakdown } from './latency-breakdown';
 import { runProduct } from './product-run';
 import { benchReportSchema, currentCommit, formatTables, machineInfo, type BenchReport, type SizeResult } from './report';
@@ -22,6 +23,8 @@ import { DEFAULT_SEASON, generateSeason, type Season } from './season';
 import { TriggerListener } from './trigger-listener';
 
 const TASK_QUEUE = 'phase-orchestrator-bench';
+/** No worker polls it: the signalWithStart ceiling measures the Temporal server alone (see signalWithStartCeiling). */
+const CEILING_TASK_QUEUE = `${TASK_QUEUE}-ceiling`;
 const MB = 2 ** 20;
 
 interface Settings {
@@ -84,10 +87,15 @@ function messagesPerDate(season: Season): Map<string, number> {
 async function benchSize(env: BenchEnvironment, dates: number, settings: Settings): Promise<SizeResult> {
   const definition = loadPipelineDefinition();
   const season = (firstDate: string, n: number) => generateSeason(definition, { ...DEFAULT_SEASON, seed: settings.seed, firstDate, dates: n });
-  // Separate date ranges keep the stages' workflows apart; past dates run Phase 3 in overnight mode.
+  // Separate date ranges keep the stages' workflows apart; past dates run Phase 3 in overnight mode. This
+  // matters most for the ceiling: its workflows wait on a task queue no worker polls, so a product date that
+  // shared one's id would never run.
   const product = season('2001-01-01', dates);
   const paced = season('2005-01-01', Math.min(dates, settings.pacedDates));
   const ceilingSeason = season('2009-01-01', dates);
+  const ceilingMessages = ceilingSeason.messages.slice(0, settings.ceilingMessages);
+  const ranges = [product.dates, paced.dates, ceilingSeason.dates].map((d) => [d[0]!, d[d.length - 1]!] as const).sort((a, b) => a[0].localeCompare(b[0]));
+  if (ranges.some((range, i) => i > 0 && range[0] <= ranges[i - 1]![1])) throw new Error(`${dates} dates: the product, paced and ceiling date ranges overlap`);
   const timeoutMs = Math.max(120_000, product.messages.length * 50);
   const listener = new TriggerListener(env.pubsub, definition);
   try {
@@ -95,18 +103,25 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
     log('Pub/Sub ceiling (publish → streaming pull → ack, no Temporal)');
     const pubsub = await pubsubCeiling(env.pubsub, product.messages.slice(0, settings.ceilingMessages), 400, timeoutMs);
     log(`  ${pubsub.perSecond.toFixed(0)} messages/s`);
+    // First, while the stack is idle: run after the product, it competed with the worker digesting the backlog.
+    log(`signalWithStart ceiling (client loop, ${settings.concurrency} in flight, topics interleaved, task queue ${CEILING_TASK_QUEUE} that no worker polls, no Pub/Sub)`);
+    const signal = await signalWithStartCeiling(env.client, definition, CEILING_TASK_QUEUE, ceilingMessages, settings.concurrency);
+    log(`  ${signal.perSecond.toFixed(0)} signals/s${signal.retries ? ` (${signal.retries} calls sent again)` : ''}`);
+    await terminateCeilingWorkflows(env.client, definition, ceilingMessages);
 
     const rss = sampleRss({ worker: env.worker.pid, bridge: env.bridge.pid });
     const cpuBefore: Record<string, number> = { ...treeCpuSeconds(env.pids), bench: cpuSecondsOfThisProcess() };
     log('product run: whole season at once (Pub/Sub → bridge → workflows → triggers)');
     const burst = await runProduct({ pubsub: env.pubsub, bridgeMetricsUrl: env.bridgeMetricsUrl, listener, season: product, timeoutMs, log });
-    log(`  ${burst.ingestPerSecond.toFixed(0)} messages/s ingested; ${burst.triggersReceived}/${burst.triggersExpected} triggers; backlog latency p99 ${burst.latencyMs.p99} ms`);
+    log(`  ${burst.triggersReceived}/${burst.triggersExpected} triggers; backlog latency p99 ${burst.latencyMs.p99} ms`);
     const history = await historyStats({ client: env.client, pipeline: definition.pipeline, dates: product.dates, messagesPerDate: messagesPerDate(product), maxSample: settings.historySample, settleTimeoutMs: 120_000 });
     log(`  history: ${history.eventsPerDate.toFixed(1)} events/date, ${history.eventsPerCompletion.toFixed(2)} events/completion, largest ${history.largest?.events} (settled in ${history.settleSeconds.toFixed(0)} s)`);
 
     const cpuAfter = { ...treeCpuSeconds(env.pids), bench: cpuSecondsOfThisProcess() };
     const cpuSeconds = Object.fromEntries(Object.entries(cpuAfter).map(([name, seconds]) => [name, Math.round((seconds - (cpuBefore[name] ?? 0)) * 10) / 10]));
     log(`  CPU seconds during the product run: ${Object.entries(cpuSeconds).map(([n, s]) => `${n} ${s}`).join(', ')}`);
+    const ingest = await measureIngest(env.client, definition.pipeline, product.dates, burst);
+    log(`  ingest (distinct message ids signalled, from the histories): ${ingest.ingested}/${burst.messages} in ${ingest.ingestSeconds.toFixed(1)} s, ${ingest.ingestPerSecond.toFixed(0)} messages/s; ${ingest.duplicateSignals} duplicate signals, ${ingest.duplicateAcks} duplicate acks`);
 
     const ratePerSecond = settings.pacedRate;
     log(`paced run: ${paced.dates.length} dates at ${ratePerSecond.toFixed(0)} messages/s`);
@@ -119,26 +134,20 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
     const peaks = rss.peaks();
     rss.stop();
 
-    log(`signalWithStart ceiling (client loop, ${settings.concurrency} in flight, no Pub/Sub)`);
-    const signal = await signalWithStartCeiling(env.client, definition, TASK_QUEUE, ceilingSeason.messages.slice(0, settings.ceilingMessages), settings.concurrency);
-    log(`  ${signal.perSecond.toFixed(0)} signals/s`);
-
     if (!history.largest) throw new Error('no workflow history could be read');
     return {
       dates,
       messages: product.messages.length,
       product: {
-        ingestPerSecond: burst.ingestPerSecond,
-        ingestSeconds: burst.ingestSeconds,
-        unacknowledged: burst.unacknowledged,
+        ...ingest,
         triggersExpected: burst.triggersExpected,
         triggersReceived: burst.triggersReceived,
         backlogLatencyMs: burst.latencyMs,
       },
       paced: { dates: paced.dates.length, ratePerSecond, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs, breakdown, history: { ...pacedHistory, largest: pacedHistory.largest ?? history.largest } },
       ceilings: { signalWithStart: signal, pubsub },
-      fractionOfSignalWithStartCeiling: burst.ingestPerSecond / signal.perSecond,
-      fractionOfPubsubCeiling: burst.ingestPerSecond / pubsub.perSecond,
+      fractionOfSignalWithStartCeiling: ingest.ingestPerSecond / signal.perSecond,
+      fractionOfPubsubCeiling: ingest.ingestPerSecond / pubsub.perSecond,
       history: { ...history, largest: history.largest },
       cpuSeconds,
       peakRssMb: { worker: (peaks.worker ?? 0) / MB, bridge: (peaks.bridge ?? 0) / MB, total: peaks.total / MB },
@@ -170,7 +179,7 @@ async function main(): Promise<void> {
       quick: settings.quick,
       commit: currentCommit(),
       machine: machineInfo(),
-      settings: { ...settings, season: DEFAULT_SEASON, taskQueue: TASK_QUEUE },
+      settings: { ...settings, season: DEFAULT_SEASON, taskQueue: TASK_QUEUE, ceilingTaskQueue: CEILING_TASK_QUEUE },
       sizes,
     });
     mkdirSync(settings.out, { recursive: true });
