@@ -139,6 +139,25 @@ export interface RecordingResult {
   deferred: ('firestore' | 'bigquery')[];
 }
 
+/** A part of a date's records, written by `writeDateRecords`; projections go to Firestore, the rest to BigQuery. */
+export type DateRecordsPart = 'projections' | 'completionRows' | 'logRows' | 'statusRows';
+
+/** Everything one writer pass of a game date has to write, in one activity. */
+export interface DateRecordsInput {
+  gameDate: string;
+  projections: FirestoreProjectionInput[];
+  completionRows: CompletionRow[];
+  /** Written after the projections have settled: a log row follows the document of the outcome it records. */
+  logRows: ExecutionLogRow[];
+  statusRows: CompletionStatusRow[];
+}
+
+/** Carried by a `DateRecordsIncomplete` failure, so the workflow keeps only what was not written. */
+export interface DateRecordsFailureDetails {
+  written: DateRecordsPart[];
+  failed: { part: DateRecordsPart; store: 'firestore' | 'bigquery'; type: string | null; message: string }[];
+}
+
 /** Every activity the game-date workflow may schedule. */
 export interface TransitionActivities {
   publishTrigger(input: PublishTriggerInput): Promise<PublishTriggerResult>;
@@ -147,6 +166,8 @@ export interface TransitionActivities {
   recordCompletionRows(rows: CompletionRow[]): Promise<void>;
   recordExecutionLog(row: ExecutionLogRow): Promise<void>;
   upsertCompletionStatus(row: CompletionStatusRow): Promise<void>;
+  /** The four writers above as one activity: what a writer pass of a date has gathered. */
+  writeDateRecords(input: DateRecordsInput): Promise<void>;
   sendAlert(alert: Alert): Promise<AlertDelivery>;
 }
 

@@ -35,6 +35,8 @@ export const RetryableActivityErrors = {
   firestoreUnavailable: 'FirestoreUnavailable',
   /** BigQuery did not answer or asked us to slow down. */
   bigQueryUnavailable: 'BigQueryUnavailable',
+  /** Part of a date's records was not written (details: `DateRecordsFailureDetails`). Non-retryable when every failed part was. */
+  dateRecordsIncomplete: 'DateRecordsIncomplete',
   /** Pub/Sub did not answer. */
   pubsubUnavailable: 'PubSubUnavailable',
   /** The HTTP trigger endpoint answered 5xx or 429, or could not be reached. */

@@ -8,6 +8,7 @@ import type { PubSub } from '@google-cloud/pubsub';
 import type { TransitionActivities } from './activity-contracts';
 import { createAlertPathStatus, createAlertSender, type AlertConfig, type AlertPathStatus } from './alert-channels';
 import { createBigQueryLog } from './bigquery-log';
+import { createDateRecordsWriter } from './date-records';
 import { createFirestoreProjection } from './firestore-projection';
 import { createHttpTrigger } from './http-trigger';
 import { createTriggerPublisher } from './trigger-publisher';
@@ -28,13 +29,17 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps): TransitionActivities {
   const bigQueryLog = createBigQueryLog(deps.bigquery, deps.datasetId);
-  return {
-    publishTrigger: createTriggerPublisher(deps.pubsub),
-    callHttpTrigger: createHttpTrigger({ fetch: deps.fetch, env: deps.env }),
+  const writers = {
     projectCompletionDocument: createFirestoreProjection(deps.firestore),
     recordCompletionRows: bigQueryLog.recordCompletionRows,
     recordExecutionLog: bigQueryLog.recordExecutionLog,
     upsertCompletionStatus: bigQueryLog.upsertCompletionStatus,
+  };
+  return {
+    publishTrigger: createTriggerPublisher(deps.pubsub),
+    callHttpTrigger: createHttpTrigger({ fetch: deps.fetch, env: deps.env }),
+    ...writers,
+    writeDateRecords: createDateRecordsWriter(writers),
     sendAlert: createAlertSender(deps.alertConfig, { fetch: deps.fetch, status: deps.alertPathStatus ?? createAlertPathStatus() }),
   };
 }

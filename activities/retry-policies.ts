@@ -55,6 +55,20 @@ export const bigQueryOptions = {
   },
 } satisfies ActivityOptions;
 
+/**
+ * A writer pass's records (Firestore and BigQuery together, `writeDateRecords`): one attempt may run several
+ * DML jobs in a row. The failure says itself whether a retry can help, so no types are listed here.
+ */
+export const dateRecordsOptions = {
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '10m',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+  },
+} satisfies ActivityOptions;
+
 /** Alerts: the activity already retries each channel quickly; these retries cover a channel outage. */
 export const alertOptions = {
   startToCloseTimeout: '1m',

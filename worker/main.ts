@@ -25,6 +25,7 @@ import { loadWatchdogConfig } from '../watchdogs/watchdog-config';
 import { ensureWatchdogSchedules, watchdogScheduleIds } from '../watchdogs/watchdog-schedules';
 import { createWatchdogStatus, watchdogHealthProbe } from '../watchdogs/watchdog-status';
 import { createGoogleClients, resolveBuildId, serviceLogger, ServiceConfigError } from './service-environment';
+import { createTriggerWorker } from './trigger-worker';
 import { loadWorkerConfig } from './worker-config';
 import { workflowFailureErrorTypes } from './workflow-failure-policy';
 
@@ -86,6 +87,15 @@ async function main(): Promise<void> {
     buildId,
     identity: `phase-orchestrator-worker@${buildId.slice(0, 12)}/${process.pid}`,
   });
+  const triggerWorker = await createTriggerWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    activities: transitionActivities,
+    buildId,
+    identity: `phase-orchestrator-triggers@${buildId.slice(0, 12)}/${process.pid}`,
+  });
+  const workers = [worker, triggerWorker];
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'orchestrator_worker_' });
@@ -98,7 +108,10 @@ async function main(): Promise<void> {
     cacheTtlMs: env.HEALTH_CACHE_SECONDS * 1000,
     probes: {
       temporal: temporalProbe(connection),
-      worker: () => Promise.resolve(worker.getState() === 'RUNNING' ? { healthy: true, error: null } : { healthy: false, error: `worker is ${worker.getState()}` }),
+      worker: () => {
+        const stopped = workers.filter((w) => w.getState() !== 'RUNNING').map((w) => `${w.options.taskQueue} is ${w.getState()}`);
+        return Promise.resolve(stopped.length ? { healthy: false, error: stopped.join('; ') } : { healthy: true, error: null });
+      },
       firestore: firestoreProbe(google.firestore),
       bigquery: bigQueryProbe(google.bigquery, env.BIGQUERY_DATASET),
       pubsub: pubsubProbe(google.pubsub),
@@ -120,13 +133,17 @@ async function main(): Promise<void> {
   }, env.SERVICE_BIND_HOST);
 
   log(
-    `ready: task queue ${env.TEMPORAL_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}), pipeline ${definition.pipeline}, ` +
+    `ready: task queues ${env.TEMPORAL_TASK_QUEUE} and ${triggerWorker.options.taskQueue} on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}), pipeline ${definition.pipeline}, ` +
       `build ${buildId.slice(0, 12)}, alerts via ${config.alertConfig.channels.map((c) => c.name).join(', ')}, ` +
       `health http://127.0.0.1:${health.port}/health, metrics http://127.0.0.1:${health.port}/metrics, ` +
       `watchdog schedules ${watchdogConfig.enabled ? `created [${schedules.created.join(', ')}] updated [${schedules.updated.join(', ')}]` : 'disabled (WATCHDOGS_ENABLED=0)'}`,
   );
-  // Runtime's default shutdown signals (SIGINT, SIGTERM, …) make the worker stop polling and drain.
-  await worker.run();
+  // Runtime's default shutdown signals (SIGINT, SIGTERM, …) make both workers stop polling and drain;
+  // if one of them fails, the other is shut down too, so the process never runs half a worker.
+  await Promise.all(workers.map((w) => w.run().catch((error: unknown) => {
+    for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+    throw error;
+  })));
   log('stopped polling; in-flight tasks finished');
   await health.close();
   await clientConnection.close();

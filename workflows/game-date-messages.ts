@@ -68,3 +68,8 @@ export const searchAttributes = {
   missingProcessors: defineSearchAttributeKey('MissingProcessors', SearchAttributeType.KEYWORD_LIST),
   overdueTransitions: defineSearchAttributeKey('OverdueTransitions', SearchAttributeType.KEYWORD_LIST),
 };
+
+/** The task queue of trigger activities (publish, HTTP): its own, so a backlog of record writes never delays a trigger. */
+export function triggerTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-triggers`;
+}

@@ -19,8 +19,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Alert, ExecutionLogRow, PreviousRunActivities, TransitionActivities } from '../activities/activity-contracts';
-import { alertOptions, bigQueryOptions, firestoreOptions, httpTriggerOptions, publishTriggerOptions } from '../activities/retry-policies';
+import type { Alert, DateRecordsFailureDetails, DateRecordsPart, ExecutionLogRow, PreviousRunActivities, TransitionActivities } from '../activities/activity-contracts';
+import { RetryableActivityErrors } from '../activities/activity-error-types';
+import { alertOptions, bigQueryOptions, dateRecordsOptions, firestoreOptions, httpTriggerOptions, publishTriggerOptions } from '../activities/retry-policies';
 import type { PipelineDefinition, TransitionDefinition } from '../pipeline/pipeline-definition';
 import { evaluateBatch, evaluateRule, missingProcessors, type RuleDecision } from '../pipeline/transition-rules';
 import { buildHttpTriggerBody, buildTriggerMessages, type TriggerContext } from '../pipeline/trigger-payloads';
@@ -30,6 +31,7 @@ import {
   operatorCommandUpdate,
   searchAttributes,
   statusQuery,
+  triggerTaskQueue,
   type GameDateWorkflowInput,
   type OperatorCommand,
   type OperatorCommandResult,
@@ -64,6 +66,7 @@ const { publishTrigger } = proxyActivities<TransitionActivities>(publishTriggerO
 const { callHttpTrigger } = proxyActivities<TransitionActivities>(httpTriggerOptions);
 const { projectCompletionDocument } = proxyActivities<TransitionActivities>(firestoreOptions);
 const { recordCompletionRows, recordExecutionLog, upsertCompletionStatus } = proxyActivities<TransitionActivities>(bigQueryOptions);
+const { writeDateRecords } = proxyActivities<TransitionActivities>(dateRecordsOptions);
 const { sendAlert } = proxyActivities<TransitionActivities>(alertOptions);
 const { loadPreviousRunState } = proxyActivities<PreviousRunActivities>(bigQueryOptions);
 
@@ -74,6 +77,11 @@ const MAX_WRITE_RETRY_MS = 15 * MINUTE;
 const WRITE_BATCH_WINDOW_MS = 2_000;
 /** Histories recorded before the writer batched its writes replay without the batching timer. */
 const WRITE_BATCHING_PATCH = 'writer-batch-window';
+/** Since this patch a writer pass is one `writeDateRecords` activity; older histories replay one activity per write. */
+const DATE_RECORDS_PATCH = 'writer-one-activity-per-pass';
+/** Since this patch triggers run on their own task queue, never behind a backlog of writes; older histories replay on the workflow's. */
+const TRIGGER_QUEUE_PATCH = 'trigger-task-queue';
+const ALL_PARTS: DateRecordsPart[] = ['projections', 'completionRows', 'logRows', 'statusRows'];
 
 interface PendingCommand {
   command: OperatorCommand;
@@ -87,6 +95,12 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
   applyPlannedExpectations();
   const commands: PendingCommand[] = [];
   let writerBusy = false;
+  const ownQueue = { taskQueue: triggerTaskQueue(workflowInfo().taskQueue) };
+  const triggerActivities = {
+    publishTrigger: proxyActivities<TransitionActivities>({ ...publishTriggerOptions, ...ownQueue }).publishTrigger,
+    callHttpTrigger: proxyActivities<TransitionActivities>({ ...httpTriggerOptions, ...ownQueue }).callHttpTrigger,
+  };
+  const triggers = () => (patched(TRIGGER_QUEUE_PATCH) ? triggerActivities : { publishTrigger, callHttpTrigger });
   const transitionDef = (name: string): TransitionDefinition => {
     const found = definition.transitions.find((t) => t.name === name);
     if (!found) throw ApplicationFailure.nonRetryable(`Transition ${name} is not in pipeline ${definition.pipeline}`, 'UnknownTransition');
@@ -245,11 +259,11 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
     try {
       if (def.mode === 'trigger') {
         if (!round.published) {
-          await publishTrigger({ gameDate, transition: def.name, topic: def.outputTopic, triggerId: ctx.triggerId, messages: buildTriggerMessages(def, ctx) });
+          await triggers().publishTrigger({ gameDate, transition: def.name, topic: def.outputTopic, triggerId: ctx.triggerId, messages: buildTriggerMessages(def, ctx) });
           round.published = true;
         }
         const http = buildHttpTriggerBody(def, ctx);
-        if (http) await callHttpTrigger({ ...http, gameDate, transition: def.name, triggerId: ctx.triggerId });
+        if (http) await triggers().callHttpTrigger({ ...http, gameDate, transition: def.name, triggerId: ctx.triggerId });
       }
     } catch (error) {
       if (isCancellation(error)) throw error;
@@ -524,6 +538,51 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
       }
     };
     await deliverAlerts();
+    if (patched(DATE_RECORDS_PATCH)) await writeRecordsInOneActivity(down);
+    else await writeRecordsOneByOne(write, down);
+    await deliverAlerts();
+    return down.size === 0;
+  }
+
+  /** Everything queued, in one `writeDateRecords`; what it could not write stays queued for the next pass. */
+  async function writeRecordsInOneActivity(down: Set<string>): Promise<void> {
+    // Each item leaves its queue before the write starts, so a change queued meanwhile is written again.
+    const projectionNames = state.dirtyProjections.splice(0);
+    const statusNames = state.dirtyStatusRows.splice(0);
+    const now = Date.now();
+    const input = {
+      gameDate,
+      projections: projectionNames.flatMap((name) => firestoreProjection(transitionDef(name), state, now) ?? []),
+      completionRows: state.pendingCompletionRows.splice(0),
+      logRows: state.pendingLogRows.slice(),
+      statusRows: statusNames.map((name) => completionStatusRow(transitionDef(name), state)),
+    };
+    const stores = { firestore: input.projections.length > 0, bigquery: input.completionRows.length + input.logRows.length + input.statusRows.length > 0 };
+    if (!stores.firestore && !stores.bigquery) return;
+    let failure: unknown = null;
+    let written = ALL_PARTS;
+    try {
+      await writeDateRecords(input);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      failure = error;
+      written = dateRecordsFailureDetails(error)?.written ?? [];
+    }
+    if (!written.includes('projections')) for (const name of projectionNames) markDirtyIn(state.dirtyProjections, name);
+    if (!written.includes('completionRows')) state.pendingCompletionRows.unshift(...input.completionRows);
+    if (written.includes('logRows')) for (const row of input.logRows) remove(state.pendingLogRows, row);
+    if (!written.includes('statusRows')) for (const name of statusNames) markDirtyIn(state.dirtyStatusRows, name);
+    const failed = failure === null ? [] : (dateRecordsFailureDetails(failure)?.failed ?? null);
+    for (const [store, label] of [['firestore', 'Firestore'], ['bigquery', 'BigQuery']] as const) {
+      if (!stores[store]) continue;
+      // Without details (a timeout) every store the pass touched counts as failed.
+      const storeFailures = failed === null ? [describeFailure(failure)] : failed.filter((f) => f.store === store).map((f) => `${f.part}: ${f.message}${f.type ? ` [${f.type}]` : ''}`);
+      if (storeFailures.length) down.add(store);
+      noteWriteOutcome(store, label, storeFailures.length ? storeFailures.join('; ') : null);
+    }
+  }
+
+  async function writeRecordsOneByOne(write: (store: string, label: string, action: () => Promise<unknown>) => Promise<boolean>, down: Set<string>): Promise<void> {
     // Each item leaves its queue before its write starts, so a change queued meanwhile is written again.
     await writeEach(state.dirtyProjections, async (name) => {
       const projection = firestoreProjection(transitionDef(name), state, Date.now());
@@ -539,8 +598,6 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
       remove(state.pendingLogRows, row);
     }
     await writeEach(state.dirtyStatusRows, (name) => write('bigquery', 'BigQuery', () => upsertCompletionStatus(completionStatusRow(transitionDef(name), state))));
-    await deliverAlerts();
-    return down.size === 0;
   }
 
   async function writeEach(queue: string[], write: (name: string) => Promise<boolean>): Promise<void> {
@@ -555,23 +612,31 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
   async function attempt(store: string, label: string, write: () => Promise<unknown>): Promise<boolean> {
     try {
       await write();
-      if (state.outages.includes(store)) {
-        state.outages.splice(state.outages.indexOf(store), 1);
-        if (store !== 'alerts') {
-          raise({ severity: 'info', title: `${label} writes recovered for ${gameDate}`, text: `Pending ${label} writes for ${gameDate} were delivered; nothing was lost.`, dedupKey: `${state.pipeline}:${gameDate}:outage:${store}:resolved:${state.raisedAlerts.length}`, now: Date.now() });
-        }
-      }
+      noteWriteOutcome(store, label, null);
       return true;
     } catch (error) {
       if (isCancellation(error)) throw error;
-      if (!state.outages.includes(store)) {
-        state.outages.push(store);
-        if (store !== 'alerts') {
-          const kept = store === 'firestore' ? 'Completions are still recorded in BigQuery' : 'Rows are kept in the workflow until BigQuery accepts them';
-          raise({ severity: 'error', title: `${label} unavailable for ${gameDate}`, text: `${describeFailure(error)}. ${kept}; retrying with back-off.`, dedupKey: `${state.pipeline}:${gameDate}:outage:${store}:${state.raisedAlerts.length}`, now: Date.now() });
-        }
-      }
+      noteWriteOutcome(store, label, describeFailure(error));
       return false;
+    }
+  }
+
+  /** Alerts once when a store starts failing, and once when it recovers (alert channels report themselves). */
+  function noteWriteOutcome(store: string, label: string, failure: string | null): void {
+    const wasDown = state.outages.includes(store);
+    if (failure === null) {
+      if (!wasDown) return;
+      state.outages.splice(state.outages.indexOf(store), 1);
+      if (store !== 'alerts') {
+        raise({ severity: 'info', title: `${label} writes recovered for ${gameDate}`, text: `Pending ${label} writes for ${gameDate} were delivered; nothing was lost.`, dedupKey: `${state.pipeline}:${gameDate}:outage:${store}:resolved:${state.raisedAlerts.length}`, now: Date.now() });
+      }
+      return;
+    }
+    if (wasDown) return;
+    state.outages.push(store);
+    if (store !== 'alerts') {
+      const kept = store === 'firestore' ? 'Completions are still recorded in BigQuery' : 'Rows are kept in the workflow until BigQuery accepts them';
+      raise({ severity: 'error', title: `${label} unavailable for ${gameDate}`, text: `${failure}. ${kept}; retrying with back-off.`, dedupKey: `${state.pipeline}:${gameDate}:outage:${store}:${state.raisedAlerts.length}`, now: Date.now() });
     }
   }
 
@@ -745,6 +810,14 @@ function describeFailure(error: unknown): string {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof ApplicationFailure) return `${cause.message}${cause.type ? ` [${cause.type}]` : ''}`;
   return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** The parts written and the failures, when the failure is a `writeDateRecords` one that carries them. */
+function dateRecordsFailureDetails(error: unknown): DateRecordsFailureDetails | null {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== RetryableActivityErrors.dateRecordsIncomplete) return null;
+  const details = cause.details?.[0] as DateRecordsFailureDetails | undefined;
+  return details && Array.isArray(details.written) && Array.isArray(details.failed) ? details : null;
 }
 
 function markDirtyIn(list: string[], name: string): void {

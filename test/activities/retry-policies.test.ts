@@ -4,6 +4,7 @@ import { NonRetryableActivityErrors } from '../../activities/activity-error-type
 import {
   alertOptions,
   bigQueryOptions,
+  dateRecordsOptions,
   firestoreOptions,
   httpTriggerOptions,
   publishTriggerOptions,
@@ -17,6 +18,7 @@ const policies: Record<string, ActivityOptions> = {
   httpTriggerOptions,
   firestoreOptions,
   bigQueryOptions,
+  dateRecordsOptions,
   alertOptions,
 };
 
@@ -63,6 +65,7 @@ describe('activities: retry policies', function () {
         'recordExecutionLog',
         'sendAlert',
         'upsertCompletionStatus',
+        'writeDateRecords',
       ]);
       for (const fn of Object.values(activities)) assert.equal(typeof fn, 'function');
     } finally {

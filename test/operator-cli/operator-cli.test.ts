@@ -8,6 +8,7 @@ import { devServerEnv, testStack } from '../harness';
 import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition';
 import { gameDateWorkflow } from '../../workflows';
 import { completionSignal, gameDateWorkflowId, statusQuery } from '../../workflows/game-date-messages';
+import { createTriggerWorker } from '../../worker/trigger-worker';
 import { workflowFailureErrorTypes } from '../../worker/workflow-failure-policy';
 import { completion, PHASE2 } from '../workflows/completions';
 import { RecordingActivities } from '../workflows/recording-activities';
@@ -45,7 +46,8 @@ describe('operator CLI', function () {
     const taskQueue = `operator-${randomUUID()}`;
     const recorder = new RecordingActivities();
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: recorder.activities(), workflowFailureErrorTypes });
-    await worker.runUntil(async () => {
+    const triggerWorker = await createTriggerWorker({ connection: env.nativeConnection, taskQueue, activities: recorder.activities() });
+    await worker.runUntil(triggerWorker.runUntil(async () => {
       const handle = await env.client.workflow.start(gameDateWorkflow, { taskQueue, workflowId, args: [{ definition, gameDate }], workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
       try {
         for (const name of PHASE2) await handle.signal(completionSignal, completion('phase_2_raw', name, gameDate));
@@ -69,6 +71,6 @@ describe('operator CLI', function () {
       } finally {
         await handle.terminate('test finished');
       }
-    });
+    }));
   });
 });

@@ -16,6 +16,7 @@ import type { WebhookAlertPayload } from '../../activities/alert-channels';
 import type { PipelineDefinition } from '../../pipeline/pipeline-definition';
 import { createWatchdogActivities, type WatchdogDeps } from '../../watchdogs/watchdog-activities';
 import { parsePlanning, type LoadedPlanning, type PlanningConfig } from '../../watchdogs/planning';
+import { createTriggerWorker } from '../../worker/trigger-worker';
 import { workflowFailureErrorTypes } from '../../worker/workflow-failure-policy';
 import { startHttpReceiver, type HttpReceiver } from '../activities/http-receiver';
 import { testBigQuery, testDataset, testFirestore, testPubSub } from '../activities/activity-test-env';
@@ -71,7 +72,8 @@ export async function startWatchdogRig(env: TestWorkflowEnvironment, extra: Part
     activities: { ...transition, ...createPreviousRunLoader(env.client), ...watchdogs },
     workflowFailureErrorTypes,
   });
-  const running = worker.run();
+  const triggerWorker = await createTriggerWorker({ connection: env.nativeConnection, taskQueue, activities: transition });
+  const running = Promise.all([worker.run(), triggerWorker.run()]);
   const received = () => alerts.requests.map((r) => JSON.parse(r.body) as ReceivedAlert);
   return {
     definition,
@@ -91,6 +93,7 @@ export async function startWatchdogRig(env: TestWorkflowEnvironment, extra: Part
     },
     async stop() {
       worker.shutdown();
+      triggerWorker.shutdown();
       await running;
       await alerts.close();
     },

@@ -307,6 +307,29 @@ describe('game-date workflow (time-skipping server)', function () {
         assert.ok(recorder.alerts.some((a) => a.title.startsWith('BigQuery writes recovered')));
       });
     });
+    it('writes BigQuery rows while Firestore is down, keeps only the projections, and alerts for Firestore alone', async () => {
+      const gameDate = await yesterday();
+      const recorder = new RecordingActivities();
+      let down = true;
+      recorder.failFirestore = () => (down ? new Error('Firestore unavailable') : undefined);
+      await withDateWorkflow(env, { gameDate, recorder }, async ({ handle, until }) => {
+        for (const name of PHASE2) await handle.signal(completionSignal, completion(P2, name, gameDate));
+        await env.sleep(11 * MINUTE); // the pass's retry budget is spent
+        const waiting = await until((s) => transition(s, 'phase2_to_phase3').state === 'triggered' && s.outages.includes('firestore') && s.pendingWrites.alerts === 0, 'outage noticed', true);
+        assert.deepEqual(waiting.outages, ['firestore']);
+        assert.equal(recorder.projections.length, 0, 'nothing reached Firestore yet');
+        assert.equal(waiting.pendingWrites.logRows + waiting.pendingWrites.completionRows + waiting.pendingWrites.statusRows.length, 0, 'BigQuery parts written');
+        assert.equal(recorder.logRows.length, 1);
+        assert.equal(recorder.completionRows.length, 5);
+        assert.ok(recorder.alerts.some((a) => a.title.startsWith('Firestore unavailable') && a.text.includes('projections: Firestore unavailable')), JSON.stringify(recorder.alerts.map((a) => [a.title, a.text])));
+        assert.ok(!recorder.alerts.some((a) => a.title.startsWith('BigQuery unavailable')));
+        down = false;
+        await env.sleep(20 * MINUTE);
+        await until((s) => s.outages.length === 0 && s.pendingWrites.projections.length === 0, 'recovered');
+        assert.equal(recorder.lastProjection('phase2_completion')?.meta._triggered, true);
+        assert.ok(recorder.alerts.some((a) => a.title.startsWith('Firestore writes recovered')));
+      });
+    });
   });
 
   describe('operator commands', () => {

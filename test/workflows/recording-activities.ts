@@ -15,6 +15,7 @@ import type {
   PublishTriggerResult,
   TransitionActivities,
 } from '../../activities/activity-contracts';
+import { createDateRecordsWriter } from '../../activities/date-records';
 import type { GameDateState } from '../../workflows/game-date-state';
 
 type Failure = () => Error | undefined;
@@ -36,7 +37,7 @@ export class RecordingActivities {
   failBigQuery?: Failure;
 
   activities(): TransitionActivities & PreviousRunActivities {
-    return {
+    const activities = {
       publishTrigger: async (input: PublishTriggerInput): Promise<PublishTriggerResult> => {
         this.calls.push(`publish:${input.transition}`);
         throwIf(this.failPublish);
@@ -76,6 +77,8 @@ export class RecordingActivities {
       },
       loadPreviousRunState: async (_input: PreviousRunInput): Promise<GameDateState | null> => this.previousRun,
     };
+    // The real composition over the fakes, so workflow tests exercise how a pass's parts succeed and fail.
+    return { ...activities, writeDateRecords: createDateRecordsWriter(activities) };
   }
 
   lastProjection(collection: string): FirestoreProjectionInput | undefined {

@@ -9,6 +9,7 @@ import { gameDateWorkflow } from '../../workflows';
 import { gameDateWorkflowId, statusQuery, type GameDateWorkflowInput } from '../../workflows/game-date-messages';
 import type { GameDateStatus } from '../../workflows/game-date-state';
 import { RecordingActivities } from './recording-activities';
+import { createTriggerWorker } from '../../worker/trigger-worker';
 import { workflowFailureErrorTypes } from '../../worker/workflow-failure-policy';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -53,7 +54,8 @@ export async function withDateWorkflow(
     activities: recorder.activities(),
     workflowFailureErrorTypes,
   });
-  await worker.runUntil(async () => {
+  const triggerWorker = await createTriggerWorker({ connection: env.nativeConnection, taskQueue, activities: recorder.activities() });
+  await worker.runUntil(triggerWorker.runUntil(async () => {
     const handle = await env.client.workflow.start(gameDateWorkflow, {
       taskQueue,
       workflowId: `${gameDateWorkflowId(definition.pipeline, options.gameDate)}-${randomUUID()}`,
@@ -76,7 +78,7 @@ export async function withDateWorkflow(
       const description = await handle.describe();
       if (description.status.name === 'RUNNING') await handle.terminate('test finished');
     }
-  });
+  }));
 }
 
 export function writesLanded(status: GameDateStatus): boolean {
