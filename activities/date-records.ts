@@ -12,6 +12,7 @@ import { RetryableActivityErrors } from './activity-error-types';
 
 export type DateRecordWriters = Pick<TransitionActivities, 'projectCompletionDocument' | 'recordCompletionRows' | 'recordExecutionLog' | 'upsertCompletionStatus'>;
 
+const HEARTBEAT_EVERY_MS = 5_000;
 const STORE = { projections: 'firestore', completionRows: 'bigquery', logRows: 'bigquery', statusRows: 'bigquery' } as const;
 
 /** Parts an earlier attempt of this activity wrote (its last heartbeat), so a retry skips them. */
@@ -24,6 +25,9 @@ function partsWrittenEarlier(): Set<DateRecordsPart> {
 export function createDateRecordsWriter(writers: DateRecordWriters): (input: DateRecordsInput) => Promise<void> {
   return async (input) => {
     const written = partsWrittenEarlier();
+    // A heartbeat every few seconds lets Temporal notice a dead worker within the heartbeat timeout instead
+    // of the whole attempt's timeout (a DML job may legitimately run for a minute).
+    const beating = setInterval(() => heartbeat({ written: [...written] }), HEARTBEAT_EVERY_MS);
     const failed: DateRecordsFailureDetails['failed'] = [];
     const errors: unknown[] = [];
     /** Writes one part unless done already; false when it failed. */
@@ -53,7 +57,7 @@ export function createDateRecordsWriter(writers: DateRecordWriters): (input: Dat
       if (!(await write('logRows', input.logRows, () => inOrder(input.logRows, (row) => writers.recordExecutionLog(row))))) return;
       await write('statusRows', input.statusRows, () => inOrder(input.statusRows, (row) => writers.upsertCompletionStatus(row)));
     })();
-    await Promise.all([projections, bigquery]);
+    await Promise.all([projections, bigquery]).finally(() => clearInterval(beating));
     if (failed.length === 0) return;
     const details: DateRecordsFailureDetails = { written: [...written], failed };
     // Retrying cannot fix a part that failed for good (invalid row, missing table, permission); anything else may pass.

@@ -61,6 +61,8 @@ export const bigQueryOptions = {
  */
 export const dateRecordsOptions = {
   startToCloseTimeout: '2m',
+  // The activity heartbeats every 5 s: a worker killed mid-pass is noticed in 20 s, not 2 minutes.
+  heartbeatTimeout: '20s',
   scheduleToCloseTimeout: '10m',
   retry: {
     initialInterval: '1s',

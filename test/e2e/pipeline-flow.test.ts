@@ -164,7 +164,7 @@ describe('end to end: bridge and worker processes on the local stack', function 
     assert.equal(world.reader(PHASE3_TRIGGER).forDate(gameDate).length, 0, 'no worker, no trigger yet');
     worker = await world.startWorker();
     await waitFor('the Phase 3 trigger after the restart', () => world.reader(PHASE3_TRIGGER).forDate(gameDate).length >= 1, 60_000);
-    // A projection the killed worker had started waits out its activity timeout (30 s) before it is retried.
+    // A write the killed worker had started is retried once its heartbeat timeout (20 s) passes.
     await waitFor('all five completions in Firestore', async () => (await firestoreDoc.get()).data()?._completed_count === 5, 60_000);
     await sleep(2_000);
     assert.equal(world.reader(PHASE3_TRIGGER).forDate(gameDate).length, 1);
