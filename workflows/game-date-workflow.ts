@@ -19,6 +19,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { describeFailure } from './activity-failure-text';
 import type { Alert, DateRecordsFailureDetails, DateRecordsPart, ExecutionLogRow, PreviousRunActivities, TransitionActivities } from '../activities/activity-contracts';
 import { RetryableActivityErrors } from '../activities/activity-error-types';
 import { alertOptions, bigQueryOptions, dateRecordsOptions, firestoreOptions, httpTriggerOptions, publishTriggerOptions } from '../activities/retry-policies';
@@ -806,11 +807,6 @@ function assertUsableState(definition: PipelineDefinition, state: GameDateState)
 }
 
 /** The failure's own message, unwrapped from Temporal's activity envelope. */
-function describeFailure(error: unknown): string {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) return `${cause.message}${cause.type ? ` [${cause.type}]` : ''}`;
-  return cause instanceof Error ? cause.message : String(cause);
-}
 
 /** The parts written and the failures, when the failure is a `writeDateRecords` one that carries them. */
 function dateRecordsFailureDetails(error: unknown): DateRecordsFailureDetails | null {

@@ -6,7 +6,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { HealthProbeResult, HeartbeatResult, WatchdogActivities } from '../watchdogs/watchdog-contracts';
 import { probeOptions } from '../watchdogs/watchdog-retry-policies';
-import { describeFailure, raiseWatchdogAlert, runWatchdog, type WatchdogInput } from './watchdog-run';
+import { describeFailure } from './activity-failure-text';
+import { raiseWatchdogAlert, runWatchdog, type WatchdogInput } from './watchdog-run';
 
 const { probeHealthEndpoints, pingHeartbeat } = proxyActivities<WatchdogActivities>(probeOptions);
 

@@ -3,7 +3,8 @@
  * workflows, and a watchdog that cannot do its job alerts, records the failure for health, and fails its run
  * visibly (the schedule's recent actions and the stuck-workflow watchdog then show it).
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { describeFailure } from './activity-failure-text';
 import type { Alert, TransitionActivities } from '../activities/activity-contracts';
 import { alertOptions } from '../activities/retry-policies';
 import type { WatchdogActivities, WatchdogName } from '../watchdogs/watchdog-contracts';
@@ -42,8 +43,3 @@ export async function runWatchdog<T>(watchdog: WatchdogName, pipeline: string, b
   return result;
 }
 
-export function describeFailure(error: unknown): string {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) return `${cause.message}${cause.type ? ` [${cause.type}]` : ''}`;
-  return cause instanceof Error ? cause.message : String(cause);
-}

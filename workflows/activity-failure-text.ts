@@ -1,0 +1,8 @@
+/** How a failed activity is told in alerts and log rows: the activity's own message and failure type. */
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+
+export function describeFailure(error: unknown): string {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) return `${cause.message}${cause.type ? ` [${cause.type}]` : ''}`;
+  return cause instanceof Error ? cause.message : String(cause);
+}
