@@ -561,23 +561,22 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
     const stores = { firestore: input.projections.length > 0, bigquery: input.completionRows.length + input.logRows.length + input.statusRows.length > 0 };
     if (!stores.firestore && !stores.bigquery) return;
     let failure: unknown = null;
-    let written = ALL_PARTS;
     try {
       await writeDateRecords(input);
     } catch (error) {
       if (isCancellation(error)) throw error;
       failure = error;
-      written = dateRecordsFailureDetails(error)?.written ?? [];
     }
+    const details = failure === null ? { written: ALL_PARTS, failed: [] } : dateRecordsFailureDetails(failure);
+    const written = details?.written ?? [];
     if (!written.includes('projections')) for (const name of projectionNames) markDirtyIn(state.dirtyProjections, name);
     if (!written.includes('completionRows')) state.pendingCompletionRows.unshift(...input.completionRows);
     if (written.includes('logRows')) for (const row of input.logRows) remove(state.pendingLogRows, row);
     if (!written.includes('statusRows')) for (const name of statusNames) markDirtyIn(state.dirtyStatusRows, name);
-    const failed = failure === null ? [] : (dateRecordsFailureDetails(failure)?.failed ?? null);
     for (const [store, label] of [['firestore', 'Firestore'], ['bigquery', 'BigQuery']] as const) {
       if (!stores[store]) continue;
       // Without details (a timeout) every store the pass touched counts as failed.
-      const storeFailures = failed === null ? [describeFailure(failure)] : failed.filter((f) => f.store === store).map((f) => `${f.part}: ${f.message}${f.type ? ` [${f.type}]` : ''}`);
+      const storeFailures = details === null ? [describeFailure(failure)] : details.failed.filter((f) => f.store === store).map((f) => `${f.part}: ${f.message}${f.type ? ` [${f.type}]` : ''}`);
       if (storeFailures.length) down.add(store);
       noteWriteOutcome(store, label, storeFailures.length ? storeFailures.join('; ') : null);
     }
