@@ -16,10 +16,13 @@ let devServer: Promise<TestWorkflowEnvironment> | undefined;
 
 const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
-/** Worker lifecycle logs at INFO drown mocha's output; TEST_LOG_LEVEL=INFO brings them back. */
+/**
+ * Worker lifecycle logs (INFO) and the activity failures the fault tests provoke on purpose (WARN) drown
+ * mocha's output; TEST_LOG_LEVEL=WARN or INFO brings them back.
+ */
 function installQuietRuntime(): void {
   const wanted = process.env.TEST_LOG_LEVEL?.toUpperCase();
-  const level = LOG_LEVELS.find((l) => l === wanted) ?? 'WARN';
+  const level = LOG_LEVELS.find((l) => l === wanted) ?? 'ERROR';
   // Core's native logs go through the same logger (and level) instead of straight to stderr.
   Runtime.install({
     logger: new DefaultLogger(level),
