@@ -1,10 +1,11 @@
 /**
  * Bridge side: watches the workers from outside them. `check(now)` asks Temporal who has polled the task queue
- * (`DescribeTaskQueue`, workflow and activity pollers); when no worker has polled for longer than the threshold
+ * (`DescribeTaskQueue`, workflow and activity pollers) and its trigger queue (activity pollers); when no worker has polled for longer than the threshold
  * it alerts directly through the alert sender (a dead worker cannot alert about itself), and sends a resolved
  * notice when a worker polls again.
  */
 import type { Alert } from '../activities/activity-contracts';
+import { triggerTaskQueue } from '../workflows/game-date-messages';
 
 /** The slice of Temporal's workflow service this watcher needs (a client `Connection` has it). */
 export interface TaskQueueDescriber {
@@ -33,8 +34,8 @@ const TASK_QUEUE_KIND_NORMAL = 1;
 
 export interface PollerCheck {
   healthy: boolean;
-  /** Latest poll per task-queue type, epoch ms (null: no poller known). */
-  lastPollAt: { workflow: number | null; activity: number | null };
+  /** Latest poll per task-queue type (`triggers`: activity polls of the trigger queue), epoch ms (null: no poller known). */
+  lastPollAt: { workflow: number | null; activity: number | null; triggers: number | null };
   pollers: string[];
 }
 
@@ -62,7 +63,7 @@ export class WorkerPollerWatcher {
     const { taskQueue, thresholdMs, pipeline } = this.options;
     if (!result.healthy && !this.alerted && now - this.startedAt >= thresholdMs) {
       this.alerted = true;
-      const seen = [result.lastPollAt.workflow, result.lastPollAt.activity].filter((t): t is number => t !== null);
+      const seen = Object.values(result.lastPollAt).filter((t): t is number => t !== null);
       const last = seen.length ? `last poll ${Math.round((now - Math.max(...seen)) / 1000)} s ago` : 'no poller known to the server';
       await this.send({
         severity: 'critical',
@@ -92,22 +93,27 @@ export class WorkerPollerWatcher {
   }
 
   private async describe(now: number): Promise<PollerCheck> {
-    const lastPollAt = { workflow: null as number | null, activity: null as number | null };
+    const lastPollAt: PollerCheck['lastPollAt'] = { workflow: null, activity: null, triggers: null };
     const pollers = new Set<string>();
-    for (const type of ['workflow', 'activity'] as const) {
+    const watched = [
+      ['workflow', this.options.taskQueue, TASK_QUEUE_TYPE.workflow],
+      ['activity', this.options.taskQueue, TASK_QUEUE_TYPE.activity],
+      ['triggers', triggerTaskQueue(this.options.taskQueue), TASK_QUEUE_TYPE.activity],
+    ] as const;
+    for (const [key, name, taskQueueType] of watched) {
       const response = await this.options.connection.workflowService.describeTaskQueue({
         namespace: this.options.namespace,
-        taskQueue: { name: this.options.taskQueue, kind: TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: TASK_QUEUE_TYPE[type],
+        taskQueue: { name, kind: TASK_QUEUE_KIND_NORMAL },
+        taskQueueType,
       });
       for (const poller of response.pollers ?? []) {
         const at = timestampMs(poller.lastAccessTime);
-        if (at !== null) lastPollAt[type] = Math.max(lastPollAt[type] ?? 0, at);
+        if (at !== null) lastPollAt[key] = Math.max(lastPollAt[key] ?? 0, at);
         if (poller.identity) pollers.add(poller.identity);
       }
     }
     const fresh = (t: number | null) => t !== null && now - t <= this.options.thresholdMs;
-    return { healthy: fresh(lastPollAt.workflow) && fresh(lastPollAt.activity), lastPollAt, pollers: [...pollers] };
+    return { healthy: Object.values(lastPollAt).every(fresh), lastPollAt, pollers: [...pollers] };
   }
 
   private async send(alert: Alert): Promise<void> {

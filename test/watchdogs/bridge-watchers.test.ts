@@ -60,6 +60,29 @@ describe('bridge-side watchers', function () {
     assert.equal(inWindow(Date.parse('2026-01-15T04:30:00Z'), 'America/New_York', { start: '22:00', end: '02:00' }), true, 'a window may wrap midnight');
   });
 
+  it('a worker that polls the task queue but not its trigger queue is not healthy, and is alerted after the threshold', async () => {
+    const now = Date.parse('2026-01-15T12:00:00Z');
+    const polledNow = { pollers: [{ lastAccessTime: { seconds: Math.floor(now / 1000) }, identity: 'worker-a' }] };
+    const asked: string[] = [];
+    const connection = {
+      workflowService: {
+        describeTaskQueue: async (request: { taskQueue: { name: string }; taskQueueType?: number }) => {
+          asked.push(`${request.taskQueue.name}/${request.taskQueueType}`);
+          return request.taskQueue.name.endsWith('-triggers') ? { pollers: [] } : polledNow;
+        },
+      },
+    };
+    const sent: string[] = [];
+    const watcher = new WorkerPollerWatcher({ pipeline: 'nba', connection, namespace: 'default', taskQueue: 'orchestrator', thresholdMs: 60_000, sendAlert: async (a) => sent.push(a.title), now: () => now });
+    const check = await watcher.check(now);
+    assert.deepEqual(asked, ['orchestrator/1', 'orchestrator/2', 'orchestrator-triggers/2']);
+    assert.equal(check?.healthy, false);
+    assert.equal(check?.lastPollAt.triggers, null);
+    assert.deepEqual(sent, [], 'not before the threshold');
+    await watcher.check(now + 60_000);
+    assert.deepEqual(sent, ['No worker is polling orchestrator']);
+  });
+
   it('worker killed: the pollers watcher alerts directly within the threshold, and resolves when a worker polls again', async () => {
     const env = await devServerEnv();
     const { temporalAddress, temporalNamespace } = testStack();

@@ -1,5 +1,6 @@
-/** A bare worker process for the worker-poller test: it polls a task queue until it is killed. */
+/** A bare worker process for the worker-poller test: it polls a task queue and its trigger queue until it is killed. */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { triggerTaskQueue } from '../../workflows/game-date-messages';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -12,8 +13,9 @@ async function main(): Promise<void> {
     workflowsPath: require.resolve('./failing-workflows'),
     activities: { noop: async () => undefined },
   });
+  const triggers = await Worker.create({ connection, namespace, taskQueue: triggerTaskQueue(taskQueue), activities: { noop: async () => undefined } });
   process.stdout.write('polling\n');
-  await worker.run();
+  await Promise.all([worker.run(), triggers.run()]);
 }
 
 main().catch((error: unknown) => {
