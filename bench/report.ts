@@ -61,6 +61,8 @@ export const sizeResultSchema = z.object({
   history: historySummary,
   /** CPU seconds each process used from the start of the product run until its histories settled. */
   cpuSeconds: z.record(z.string(), z.number().nonnegative()),
+  /** The machine's 1-minute load average when the size started and ended: the figures are only as quiet as the machine. */
+  loadAverage: z.object({ start: z.number().nonnegative(), end: z.number().nonnegative() }).optional(),
   /** Peak resident memory while the season ran, process trees included, in MB. */
   peakRssMb: z.object({ worker: z.number().positive(), bridge: z.number().positive(), total: z.number().positive() }),
 });

@@ -8,6 +8,7 @@
  *   npm run bench -- --quick               # smoke run: 3 dates, checks the report is produced
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
@@ -85,6 +86,7 @@ function messagesPerDate(season: Season): Map<string, number> {
 }
 
 async function benchSize(env: BenchEnvironment, dates: number, settings: Settings): Promise<SizeResult> {
+  const loadAtStart = loadavg()[0] ?? 0;
   const definition = loadPipelineDefinition();
   const season = (firstDate: string, n: number) => generateSeason(definition, { ...DEFAULT_SEASON, seed: settings.seed, firstDate, dates: n });
   // Separate date ranges keep the stages' workflows apart; past dates run Phase 3 in overnight mode. This
@@ -150,6 +152,7 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
       fractionOfPubsubCeiling: ingest.ingestPerSecond / pubsub.perSecond,
       history: { ...history, largest: history.largest },
       cpuSeconds,
+      loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
       peakRssMb: { worker: (peaks.worker ?? 0) / MB, bridge: (peaks.bridge ?? 0) / MB, total: peaks.total / MB },
     };
   } finally {
