@@ -7,4 +7,4 @@ RUN npm ci --ignore-scripts
 COPY . .
 ARG BUILD_ID=unknown
 ENV BUILD_ID=${BUILD_ID} METADATA_SERVER_DETECTION=none
-CMD ["node", "--import", "tsx", "worker/main.ts"]
+CMD ["node", "--require", "tsx/cjs", "worker/main.ts"]

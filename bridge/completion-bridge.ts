@@ -25,6 +25,8 @@ export interface CompletionBridgeOptions {
   taskQueue: string;
   subscriptionName: (topic: string) => string;
   maxInFlight: number;
+  /** Streaming pull streams per subscription (`streamingOptions.maxStreams`). */
+  streamsPerSubscription: number;
   ackDeadlineSeconds: number;
   signalTimeoutMs: number;
   sendAlert: (alert: Alert) => Promise<unknown>;
@@ -80,6 +82,7 @@ export class CompletionBridge {
     const deadline = Duration.from({ seconds: this.options.ackDeadlineSeconds });
     const subscription = this.options.pubsub.subscription(name, {
       flowControl: { maxMessages: this.options.maxInFlight, allowExcessMessages: false },
+      streamingOptions: { maxStreams: this.options.streamsPerSubscription },
       minAckDeadline: deadline,
       maxAckDeadline: deadline,
     });

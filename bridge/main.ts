@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createAlertPathStatus, createAlertSender } from '../activities/alert-channels';
 import { alertPathProbe, createHealthChecker, pubsubProbe, serveHealth, type HealthProbe } from '../activities/health-checker';
 import { errorSummary } from '../activities/google-error-codes';
-import { resolveBuildId, serviceLogger, ServiceConfigError } from '../worker/service-environment';
+import { limitHeapGrowth, resolveBuildId, serviceLogger, ServiceConfigError } from '../worker/service-environment';
 import { loadBridgeConfig, subscriptionNameFor } from './bridge-config';
 import { createBridgeMetrics } from './bridge-metrics';
 import { CompletionBridge } from './completion-bridge';
@@ -20,6 +20,7 @@ import { WorkerPollerWatcher } from '../watchdogs/worker-poller-watcher';
 const log = serviceLogger('bridge');
 
 async function main(): Promise<void> {
+  limitHeapGrowth();
   const { env, alertConfig, definition } = loadBridgeConfig();
   const buildId = resolveBuildId();
   let watchdogConfig: ReturnType<typeof loadWatchdogConfig>;
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     subscriptionName: (topic) => subscriptionNameFor(env.BRIDGE_SUBSCRIPTION_TEMPLATE, topic),
     maxInFlight: env.BRIDGE_MAX_IN_FLIGHT,
+    streamsPerSubscription: env.BRIDGE_STREAMS_PER_SUBSCRIPTION,
     ackDeadlineSeconds: env.BRIDGE_ACK_DEADLINE_SECONDS,
     signalTimeoutMs: env.BRIDGE_SIGNAL_TIMEOUT_SECONDS * 1000,
     sendAlert,

@@ -1,6 +1,8 @@
 /**
- * Runs the worker or the bridge as a child process (one Node process each: `node --import tsx <script>`, so
- * a signal reaches the service itself, not a wrapper) with its output handed over line by line.
+ * Runs the worker or the bridge as a child process (one Node process each: `node --require tsx/cjs <script>`,
+ * so a signal reaches the service itself, not a wrapper) with its output handed over line by line. tsx's CommonJS
+ * hook only: `--import tsx` also starts an ESM loader thread and an esbuild process, about 45 MB more per service
+ * (the project is CommonJS, so nothing needs them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -35,7 +37,7 @@ export function spawnService(
   env: NodeJS.ProcessEnv,
   onLine: (line: string, stream: 'stdout' | 'stderr') => void = () => undefined,
 ): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', script], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${script}`);
   const output: string[] = [];
   const listeners = new Set<(line: string) => void>();

@@ -11,6 +11,13 @@ export const workerEnvShape = {
   ...bindHostShape,
   WORKER_HEALTH_PORT: portVar(8091, 'port of the worker /health and /metrics server on 127.0.0.1'),
   WORKER_TEMPORAL_METRICS_PORT: portVar(9464, 'port of the Temporal runtime Prometheus exporter on 127.0.0.1'),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .refine((n) => n !== 1, 'must be 0 (no cache) or at least 2')
+    .default(200)
+    .describe('date workflows kept in memory between tasks (0: none); an evicted one is replayed from its history on its next task'),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO').describe('worker log level'),
   PIPELINE_DEFINITION: z.string().optional().describe('path of the pipeline definition file'),

@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { bridgeEnvShape } from '../../bridge/bridge-config';
+import { parseServiceEnv, ServiceConfigError } from '../../worker/service-environment';
+
+const base = { GOOGLE_CLOUD_PROJECT: 'nba-local' };
+
+describe('bridge streaming pull streams', () => {
+  it('opens one stream per subscription by default', () => {
+    assert.equal(parseServiceEnv('bridge', bridgeEnvShape, base).BRIDGE_STREAMS_PER_SUBSCRIPTION, 1);
+    assert.equal(parseServiceEnv('bridge', bridgeEnvShape, { ...base, BRIDGE_STREAMS_PER_SUBSCRIPTION: '3' }).BRIDGE_STREAMS_PER_SUBSCRIPTION, 3);
+  });
+
+  for (const value of ['0', '1.5', 'many']) {
+    it(`refuses BRIDGE_STREAMS_PER_SUBSCRIPTION=${value}, naming the variable`, () => {
+      assert.throws(() => parseServiceEnv('bridge', bridgeEnvShape, { ...base, BRIDGE_STREAMS_PER_SUBSCRIPTION: value }), (error: Error) => {
+        assert.ok(error instanceof ServiceConfigError);
+        assert.match(error.message, /BRIDGE_STREAMS_PER_SUBSCRIPTION is invalid/);
+        return true;
+      });
+    });
+  }
+});

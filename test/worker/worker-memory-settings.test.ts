@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { parseServiceEnv, ServiceConfigError } from '../../worker/service-environment';
+import { workerEnvShape } from '../../worker/worker-config';
+import { bundleWorkflowsInChild } from '../../worker/workflow-bundle';
+
+const base = { GOOGLE_CLOUD_PROJECT: 'nba-local' };
+
+describe('worker memory settings', () => {
+  it('caps the workflow cache at 200 by default; 0 turns it off', () => {
+    assert.equal(parseServiceEnv('worker', workerEnvShape, base).WORKER_MAX_CACHED_WORKFLOWS, 200);
+    assert.equal(parseServiceEnv('worker', workerEnvShape, { ...base, WORKER_MAX_CACHED_WORKFLOWS: '0' }).WORKER_MAX_CACHED_WORKFLOWS, 0);
+  });
+
+  for (const value of ['-1', '1', '2.5', 'lots']) {
+    it(`refuses WORKER_MAX_CACHED_WORKFLOWS=${value}, naming the variable`, () => {
+      assert.throws(() => parseServiceEnv('worker', workerEnvShape, { ...base, WORKER_MAX_CACHED_WORKFLOWS: value }), (error: Error) => {
+        assert.ok(error instanceof ServiceConfigError);
+        assert.match(error.message, /WORKER_MAX_CACHED_WORKFLOWS is invalid/);
+        return true;
+      });
+    });
+  }
+
+  it('bundles the workflows in a child process', async function () {
+    this.timeout(120_000);
+    const { code } = await bundleWorkflowsInChild(require.resolve('../../workflows'), 'WARN');
+    assert.match(code, /gameDateWorkflow/);
+  });
+
+  it('fails start-up clearly when the workflows cannot be bundled', async function () {
+    this.timeout(120_000);
+    await assert.rejects(bundleWorkflowsInChild(require.resolve('../../workflows').replace(/index\.ts$/, 'missing.ts'), 'ERROR'), /workflow bundling failed/);
+  });
+});
