@@ -29,7 +29,8 @@ export function createDateRecordsWriter(writers: DateRecordWriters): (input: Dat
     // of the whole attempt's timeout (a DML job may legitimately run for a minute).
     const beating = setInterval(() => heartbeat({ written: [...written] }), HEARTBEAT_EVERY_MS);
     const failed: DateRecordsFailureDetails['failed'] = [];
-    const errors: unknown[] = [];
+    // Retrying cannot fix a part that failed for good (invalid row, missing table, permission); anything else may pass.
+    let retryable = false;
     /** Writes one part unless done already; false when it failed. */
     const write = async (part: DateRecordsPart, items: unknown[], action: () => Promise<unknown>): Promise<boolean> => {
       if (written.has(part) || items.length === 0) return true;
@@ -41,7 +42,7 @@ export function createDateRecordsWriter(writers: DateRecordWriters): (input: Dat
       } catch (error) {
         const type = error instanceof ApplicationFailure ? (error.type ?? null) : null;
         failed.push({ part, store: STORE[part], type, message: error instanceof Error ? error.message : String(error) });
-        errors.push(error);
+        if (!(error instanceof ApplicationFailure && error.nonRetryable)) retryable = true;
         return false;
       }
     };
@@ -60,13 +61,11 @@ export function createDateRecordsWriter(writers: DateRecordWriters): (input: Dat
     await Promise.all([projections, bigquery]).finally(() => clearInterval(beating));
     if (failed.length === 0) return;
     const details: DateRecordsFailureDetails = { written: [...written], failed };
-    // Retrying cannot fix a part that failed for good (invalid row, missing table, permission); anything else may pass.
-    const nonRetryable = errors.every((error) => error instanceof ApplicationFailure && error.nonRetryable);
     throw ApplicationFailure.create({
       type: RetryableActivityErrors.dateRecordsIncomplete,
       message: `Records for ${input.gameDate} not written: ${failed.map((f) => `${f.part}: ${f.message}`).join('; ')}`,
       details: [details],
-      nonRetryable,
+      nonRetryable: !retryable,
     });
   };
 }
