@@ -1,27 +1,9 @@
 /**
  * The completion envelope every producer publishes (CONTRACT §2), validated and tolerantly normalised.
- * Pure and workflow-safe: the bridge validates with it, the workflow and the CLI read its types.
+ * The bridge validates with it; workflow code may import only its types (see `completion-fields.ts`).
  */
 import { z } from 'zod';
-
-export const COMPLETION_STATUSES = ['success', 'partial', 'no_data', 'failed'] as const;
-export type CompletionStatus = (typeof COMPLETION_STATUSES)[number];
-
-/** Only these count toward a rule; `failed` and `no_data` are recorded and explain a late transition. */
-export function countsAsCompletion(status: CompletionStatus): boolean {
-  return status === 'success' || status === 'partial';
-}
-
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** True for a real calendar date written `YYYY-MM-DD`. */
-export function isCalendarDate(value: string): boolean {
-  const match = ISO_DATE.exec(value);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
+import { COMPLETION_STATUSES, isCalendarDate } from './completion-fields';
 
 const gameDate = z.string({ error: 'game_date is missing' }).refine(isCalendarDate, {
   // `None` and `TODAY` are seen in the wild; the data's date cannot be inferred from them, so they are rejected.
@@ -84,16 +66,4 @@ export function parseCompletionMessage(body: string | Uint8Array): ParsedComplet
     return { ok: false, reason: `schema violation: ${reasons.join('; ')}` };
   }
   return { ok: true, message: result.data };
-}
-
-/** The correlation id a transition carries; producers occasionally omit it, so fall back to the run id. */
-export function correlationIdOf(message: CompletionMessage): string {
-  return message.correlation_id ?? message.execution_id;
-}
-
-/** Strips a `dataset.` or `project.dataset.` prefix from a table name. */
-export function bareTableName(table: string | undefined): string | undefined {
-  if (!table) return undefined;
-  const parts = table.trim().split('.');
-  return parts[parts.length - 1] || undefined;
 }

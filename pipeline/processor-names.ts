@@ -1,6 +1,7 @@
 /** Resolves a completion to an expected processor key (CONTRACT §3). The one place this rule lives. */
 import type { TransitionDefinition } from './pipeline-definition';
-import { bareTableName, type CompletionMessage } from './completion-message';
+import { bareTableName } from './completion-fields';
+import type { CompletionMessage } from './completion-message';
 
 export type ProcessorResolution =
   /** Counts toward the transition's rule. */

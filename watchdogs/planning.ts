@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { isCalendarDate } from '../pipeline/completion-message';
+import { isCalendarDate } from '../pipeline/completion-fields';
 import type { PipelineDefinition } from '../pipeline/pipeline-definition';
 import type { PlannedExpectation } from '../workflows/game-date-messages';
 

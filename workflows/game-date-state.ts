@@ -9,7 +9,8 @@ import type {
   FirestoreProjectionInput,
   Alert,
 } from '../activities/activity-contracts';
-import { correlationIdOf, countsAsCompletion, type CompletionSignal } from '../pipeline/completion-message';
+import { correlationIdOf, countsAsCompletion } from '../pipeline/completion-fields';
+import type { CompletionSignal } from '../pipeline/completion-message';
 import { gameDateMode, type GameDateMode } from '../pipeline/game-date-mode';
 import type { PipelineDefinition, TransitionDefinition } from '../pipeline/pipeline-definition';
 import { resolveProcessor } from '../pipeline/processor-names';

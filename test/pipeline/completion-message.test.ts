@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { bareTableName, isCalendarDate, parseCompletionMessage } from '../../pipeline/completion-message';
+import { bareTableName, isCalendarDate } from '../../pipeline/completion-fields';
+import { parseCompletionMessage } from '../../pipeline/completion-message';
 
 const valid = {
   processor_name: 'PlayerGameSummaryProcessor',

@@ -21,10 +21,12 @@ describe('worker memory settings', () => {
     });
   }
 
-  it('bundles the workflows in a child process', async function () {
+  it('bundles the workflows in a child process, without zod', async function () {
     this.timeout(120_000);
     const { code } = await bundleWorkflowsInChild(require.resolve('../../workflows'), 'WARN');
     assert.match(code, /gameDateWorkflow/);
+    // Every cached workflow loads the bundle again; zod's schemas would cost about 700 KB each.
+    assert.doesNotMatch(code, /node_modules\/zod\//, 'workflow code imports zod (import only types from modules that build schemas)');
   });
 
   it('fails start-up clearly when the workflows cannot be bundled', async function () {
