@@ -85,7 +85,17 @@ class Statement {
 export interface BigQueryLogActivities {
   recordCompletionRows: (rows: CompletionRow[]) => Promise<void>;
   recordExecutionLog: (row: ExecutionLogRow) => Promise<void>;
+  /** Many log rows in one INSERT job per ROWS_PER_STATEMENT (a writer pass's, say). */
+  recordExecutionLogRows: (rows: ExecutionLogRow[]) => Promise<void>;
   upsertCompletionStatus: (row: CompletionStatusRow) => Promise<void>;
+  /** Many status rows in one transaction, so a writer pass costs one DML job however many phases moved. */
+  upsertCompletionStatuses: (rows: CompletionStatusRow[]) => Promise<void>;
+}
+
+/** A row inserted at most once: keyed by `rowKey` within its game date. */
+interface KeyedRow {
+  rowKey: string;
+  game_date: string;
 }
 
 export function createBigQueryLog(bigquery: BigQuery, datasetId: string): BigQueryLogActivities {
@@ -102,97 +112,119 @@ export function createBigQueryLog(bigquery: BigQuery, datasetId: string): BigQue
     }
   }
 
+  /**
+   * INSERT … WHERE NOT EXISTS for each row, ROWS_PER_STATEMENT rows per job. `values` lists the row's columns
+   * in `columns` order (without the trailing insert time), reusing the `key` and `date` parameters it is given.
+   */
+  async function insertAbsentRows<T extends KeyedRow>(
+    tableName: string,
+    columns: string,
+    rows: T[],
+    values: (s: Statement, row: T, key: string, date: string) => string,
+    describe: (chunk: T[]) => string,
+  ): Promise<void> {
+    const target = table(tableName);
+    const unique = [...new Map(rows.map((row) => [row.rowKey, row])).values()];
+    for (let start = 0; start < unique.length; start += ROWS_PER_STATEMENT) {
+      const chunk = unique.slice(start, start + ROWS_PER_STATEMENT);
+      const s = new Statement();
+      const selects = chunk.map((row) => {
+        const key = s.string(row.rowKey);
+        const date = s.date(row.game_date);
+        return `SELECT ${values(s, row, key, date)}, CURRENT_TIMESTAMP()
+          FROM UNNEST([1])
+          WHERE NOT EXISTS (SELECT 1 FROM ${target} WHERE game_date = ${date} AND row_key = ${key})`;
+      });
+      await run(s, `INSERT INTO ${target} (${columns})\n${selects.join('\nUNION ALL\n')}`, describe(chunk));
+    }
+  }
+
+  const recordExecutionLogRows = async (rows: ExecutionLogRow[]): Promise<void> => {
+    for (const row of rows) validateExecutionLogRow(row);
+    await insertAbsentRows(
+      PHASE_EXECUTION_LOG_TABLE,
+      `row_key, execution_timestamp, phase_name, game_date, correlation_id, start_time, duration_seconds, games_processed,
+        status, metadata, created_at`,
+      rows,
+      (s, row, key, date) => `${key}, ${s.timestamp(row.execution_timestamp)}, ${s.string(row.phase_name)}, ${date},
+        ${s.string(row.correlation_id)}, ${s.timestamp(row.start_time)}, ${s.float(row.duration_seconds)},
+        ${s.int(row.games_processed)}, ${s.string(row.status)}, ${s.json(row.metadata)}`,
+      (chunk) => `${chunk.length} phase_execution_log row(s) for ${chunk[0]!.game_date} (${chunk.map((r) => `${r.phase_name} ${r.status}`).join(', ')})`,
+    );
+    for (const row of rows) log.info('Execution log row recorded', { gameDate: row.game_date, transition: row.phase_name, status: row.status });
+  };
+
+  const upsertCompletionStatuses = async (rows: CompletionStatusRow[]): Promise<void> => {
+    for (const row of rows) validateStatusRow(row);
+    const target = table(PHASE_COMPLETION_STATUS_TABLE);
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+      const s = new Statement();
+      const upserts = chunk.map((row) => {
+        const phase = s.string(row.phase);
+        const date = s.date(row.game_date);
+        const triggered = s.bool(row.is_triggered);
+        const triggeredAt = s.timestamp(row.triggered_at);
+        const reason = s.string(row.trigger_reason);
+        const completed = s.array(row.completed_processors);
+        const missing = s.array(row.missing_processors);
+        const mode = s.string(row.mode);
+        const first = s.timestamp(row.first_completion_at);
+        const last = s.timestamp(row.last_completion_at);
+        const completedCount = s.int(row.completed_count);
+        const expectedCount = s.int(row.expected_count);
+        // UPDATE then INSERT-if-absent: an upsert without MERGE (which the emulator lacks for a non-table
+        // source). The UPDATE never un-triggers a date and ignores an input older than the stored row (a late
+        // retry), judged by last_completion_at.
+        return `UPDATE ${target} T SET
+            completed_count = ${completedCount},
+            expected_count = ${expectedCount},
+            completed_processors = ${completed},
+            missing_processors = ${missing},
+            trigger_reason = CASE WHEN T.is_triggered AND NOT ${triggered} THEN T.trigger_reason ELSE ${reason} END,
+            triggered_at = CASE WHEN T.is_triggered AND NOT ${triggered} THEN T.triggered_at ELSE ${triggeredAt} END,
+            is_triggered = COALESCE(T.is_triggered, FALSE) OR ${triggered},
+            mode = ${mode},
+            first_completion_at = CASE
+              WHEN T.first_completion_at IS NULL THEN ${first}
+              WHEN ${first} IS NULL THEN T.first_completion_at
+              ELSE LEAST(T.first_completion_at, ${first}) END,
+            last_completion_at = ${last},
+            updated_at = CURRENT_TIMESTAMP()
+          WHERE T.phase = ${phase} AND T.game_date = ${date}
+            AND (T.last_completion_at IS NULL OR ${last} IS NULL OR T.last_completion_at <= ${last});
+          INSERT INTO ${target} (phase, game_date, completed_count, expected_count, completed_processors, missing_processors,
+              is_triggered, triggered_at, trigger_reason, mode, first_completion_at, last_completion_at, updated_at)
+            SELECT ${phase}, ${date}, ${completedCount}, ${expectedCount}, ${completed}, ${missing},
+              ${triggered}, ${triggeredAt}, ${reason}, ${mode}, ${first}, ${last}, CURRENT_TIMESTAMP()
+            FROM UNNEST([1])
+            WHERE NOT EXISTS (SELECT 1 FROM ${target} WHERE phase = ${phase} AND game_date = ${date});`;
+      });
+      const where = `the phase_completion_status row(s) for ${chunk[0]!.game_date} (${chunk.map((r) => r.phase).join(', ')})`;
+      await run(s, `BEGIN TRANSACTION;\n${upserts.join('\n')}\nCOMMIT TRANSACTION;`, where);
+    }
+    for (const row of rows) log.info('Completion status upserted', { gameDate: row.game_date, phase: row.phase, triggered: row.is_triggered });
+  };
+
   return {
     async recordCompletionRows(rows: CompletionRow[]): Promise<void> {
-      const unique = [...new Map(rows.map((row) => [row.rowKey, row])).values()];
-      for (const row of unique) validateCompletionRow(row);
-      const target = table(PHASE_COMPLETIONS_TABLE);
-      for (let start = 0; start < unique.length; start += ROWS_PER_STATEMENT) {
-        const chunk = unique.slice(start, start + ROWS_PER_STATEMENT);
-        const s = new Statement();
-        const selects = chunk.map((row) => {
-          const key = s.string(row.rowKey);
-          const date = s.date(row.game_date);
-          return `SELECT ${key}, ${s.string(row.phase)}, ${date}, ${s.string(row.processor_name)}, ${s.string(row.status)},
-              ${s.int(row.record_count)}, ${s.string(row.correlation_id)}, ${s.string(row.execution_id)},
-              ${s.timestamp(row.completed_at)}, ${s.bool(row.is_incremental)}, ${s.array(row.entities_changed)},
-              ${s.json(row.metadata)}, CURRENT_TIMESTAMP()
-            FROM UNNEST([1])
-            WHERE NOT EXISTS (SELECT 1 FROM ${target} WHERE game_date = ${date} AND row_key = ${key})`;
-        });
-        const sql = `INSERT INTO ${target} (row_key, phase, game_date, processor_name, status, record_count, correlation_id,
-            execution_id, completed_at, is_incremental, entities_changed, metadata, inserted_at)
-          ${selects.join('\nUNION ALL\n')}`;
-        const first = chunk[0]!;
-        await run(s, sql, `${chunk.length} phase_completions row(s) for ${first.game_date} (${first.phase})`);
-      }
-      if (unique.length > 0) log.info('Completion rows recorded', { rows: unique.length, gameDate: unique[0]!.game_date });
+      for (const row of rows) validateCompletionRow(row);
+      await insertAbsentRows(
+        PHASE_COMPLETIONS_TABLE,
+        `row_key, phase, game_date, processor_name, status, record_count, correlation_id, execution_id, completed_at,
+          is_incremental, entities_changed, metadata, inserted_at`,
+        rows,
+        (s, row, key, date) => `${key}, ${s.string(row.phase)}, ${date}, ${s.string(row.processor_name)}, ${s.string(row.status)},
+          ${s.int(row.record_count)}, ${s.string(row.correlation_id)}, ${s.string(row.execution_id)},
+          ${s.timestamp(row.completed_at)}, ${s.bool(row.is_incremental)}, ${s.array(row.entities_changed)}, ${s.json(row.metadata)}`,
+        (chunk) => `${chunk.length} phase_completions row(s) for ${chunk[0]!.game_date} (${chunk[0]!.phase})`,
+      );
+      if (rows.length > 0) log.info('Completion rows recorded', { rows: rows.length, gameDate: rows[0]!.game_date });
     },
-
-    async recordExecutionLog(row: ExecutionLogRow): Promise<void> {
-      validateExecutionLogRow(row);
-      const target = table(PHASE_EXECUTION_LOG_TABLE);
-      const s = new Statement();
-      const key = s.string(row.rowKey);
-      const date = s.date(row.game_date);
-      const sql = `INSERT INTO ${target} (row_key, execution_timestamp, phase_name, game_date, correlation_id, start_time,
-          duration_seconds, games_processed, status, metadata, created_at)
-        SELECT ${key}, ${s.timestamp(row.execution_timestamp)}, ${s.string(row.phase_name)}, ${date},
-          ${s.string(row.correlation_id)}, ${s.timestamp(row.start_time)}, ${s.float(row.duration_seconds)},
-          ${s.int(row.games_processed)}, ${s.string(row.status)}, ${s.json(row.metadata)}, CURRENT_TIMESTAMP()
-        FROM UNNEST([1])
-        WHERE NOT EXISTS (SELECT 1 FROM ${target} WHERE game_date = ${date} AND row_key = ${key})`;
-      await run(s, sql, `the phase_execution_log row for ${row.game_date} (${row.phase_name}, ${row.status})`);
-      log.info('Execution log row recorded', { gameDate: row.game_date, transition: row.phase_name, status: row.status });
-    },
-
-    async upsertCompletionStatus(row: CompletionStatusRow): Promise<void> {
-      validateStatusRow(row);
-      const target = table(PHASE_COMPLETION_STATUS_TABLE);
-      const s = new Statement();
-      const phase = s.string(row.phase);
-      const date = s.date(row.game_date);
-      const triggered = s.bool(row.is_triggered);
-      const triggeredAt = s.timestamp(row.triggered_at);
-      const reason = s.string(row.trigger_reason);
-      const completed = s.array(row.completed_processors);
-      const missing = s.array(row.missing_processors);
-      const mode = s.string(row.mode);
-      const first = s.timestamp(row.first_completion_at);
-      const last = s.timestamp(row.last_completion_at);
-      const completedCount = s.int(row.completed_count);
-      const expectedCount = s.int(row.expected_count);
-      // UPDATE then INSERT-if-absent in one transaction: an upsert without MERGE (which the emulator lacks
-      // for a non-table source). The UPDATE never un-triggers a date and ignores an input older than the
-      // stored row (a late retry), judged by last_completion_at.
-      const sql = `BEGIN TRANSACTION;
-        UPDATE ${target} T SET
-          completed_count = ${completedCount},
-          expected_count = ${expectedCount},
-          completed_processors = ${completed},
-          missing_processors = ${missing},
-          trigger_reason = CASE WHEN T.is_triggered AND NOT ${triggered} THEN T.trigger_reason ELSE ${reason} END,
-          triggered_at = CASE WHEN T.is_triggered AND NOT ${triggered} THEN T.triggered_at ELSE ${triggeredAt} END,
-          is_triggered = COALESCE(T.is_triggered, FALSE) OR ${triggered},
-          mode = ${mode},
-          first_completion_at = CASE
-            WHEN T.first_completion_at IS NULL THEN ${first}
-            WHEN ${first} IS NULL THEN T.first_completion_at
-            ELSE LEAST(T.first_completion_at, ${first}) END,
-          last_completion_at = ${last},
-          updated_at = CURRENT_TIMESTAMP()
-        WHERE T.phase = ${phase} AND T.game_date = ${date}
-          AND (T.last_completion_at IS NULL OR ${last} IS NULL OR T.last_completion_at <= ${last});
-        INSERT INTO ${target} (phase, game_date, completed_count, expected_count, completed_processors, missing_processors,
-            is_triggered, triggered_at, trigger_reason, mode, first_completion_at, last_completion_at, updated_at)
-          SELECT ${phase}, ${date}, ${completedCount}, ${expectedCount}, ${completed}, ${missing},
-            ${triggered}, ${triggeredAt}, ${reason}, ${mode}, ${first}, ${last}, CURRENT_TIMESTAMP()
-          FROM UNNEST([1])
-          WHERE NOT EXISTS (SELECT 1 FROM ${target} WHERE phase = ${phase} AND game_date = ${date});
-        COMMIT TRANSACTION;`;
-      await run(s, sql, `the phase_completion_status row for ${row.game_date} (${row.phase})`);
-      log.info('Completion status upserted', { gameDate: row.game_date, phase: row.phase, triggered: row.is_triggered });
-    },
+    recordExecutionLog: (row) => recordExecutionLogRows([row]),
+    recordExecutionLogRows,
+    upsertCompletionStatus: (row) => upsertCompletionStatuses([row]),
+    upsertCompletionStatuses,
   };
 }
 

@@ -7,10 +7,14 @@
  */
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { DateRecordsFailureDetails, DateRecordsInput, DateRecordsPart, TransitionActivities } from './activity-contracts';
+import type { CompletionStatusRow, DateRecordsFailureDetails, DateRecordsInput, DateRecordsPart, ExecutionLogRow, TransitionActivities } from './activity-contracts';
 import { RetryableActivityErrors } from './activity-error-types';
 
-export type DateRecordWriters = Pick<TransitionActivities, 'projectCompletionDocument' | 'recordCompletionRows' | 'recordExecutionLog' | 'upsertCompletionStatus'>;
+/** The store writers a pass uses; BigQuery rows go in batches, one DML job per part. */
+export interface DateRecordWriters extends Pick<TransitionActivities, 'projectCompletionDocument' | 'recordCompletionRows'> {
+  recordExecutionLogRows(rows: ExecutionLogRow[]): Promise<void>;
+  upsertCompletionStatuses(rows: CompletionStatusRow[]): Promise<void>;
+}
 
 const HEARTBEAT_EVERY_MS = 5_000;
 const STORE = { projections: 'firestore', completionRows: 'bigquery', logRows: 'bigquery', statusRows: 'bigquery' } as const;
@@ -46,17 +50,14 @@ export function createDateRecordsWriter(writers: DateRecordWriters): (input: Dat
         return false;
       }
     };
-    const inOrder = async <T>(items: T[], action: (item: T) => Promise<unknown>): Promise<void> => {
-      for (const item of items) await action(item);
-    };
     const projections = write('projections', input.projections, () => Promise.all(input.projections.map((p) => writers.projectCompletionDocument(p))));
     // BigQuery parts in order, stopping at the first failure (the store is down or refusing; the rest would fail too).
     // A log row waits until the projections have settled: it follows the document of the outcome it records.
     const bigquery = (async () => {
       if (!(await write('completionRows', input.completionRows, () => writers.recordCompletionRows(input.completionRows)))) return;
       await projections;
-      if (!(await write('logRows', input.logRows, () => inOrder(input.logRows, (row) => writers.recordExecutionLog(row))))) return;
-      await write('statusRows', input.statusRows, () => inOrder(input.statusRows, (row) => writers.upsertCompletionStatus(row)));
+      if (!(await write('logRows', input.logRows, () => writers.recordExecutionLogRows(input.logRows)))) return;
+      await write('statusRows', input.statusRows, () => writers.upsertCompletionStatuses(input.statusRows));
     })();
     await Promise.all([projections, bigquery]).finally(() => clearInterval(beating));
     if (failed.length === 0) return;

@@ -29,17 +29,15 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps): TransitionActivities {
   const bigQueryLog = createBigQueryLog(deps.bigquery, deps.datasetId);
-  const writers = {
-    projectCompletionDocument: createFirestoreProjection(deps.firestore),
-    recordCompletionRows: bigQueryLog.recordCompletionRows,
-    recordExecutionLog: bigQueryLog.recordExecutionLog,
-    upsertCompletionStatus: bigQueryLog.upsertCompletionStatus,
-  };
+  const projectCompletionDocument = createFirestoreProjection(deps.firestore);
   return {
     publishTrigger: createTriggerPublisher(deps.pubsub),
     callHttpTrigger: createHttpTrigger({ fetch: deps.fetch, env: deps.env }),
-    ...writers,
-    writeDateRecords: createDateRecordsWriter(writers),
+    projectCompletionDocument,
+    recordCompletionRows: bigQueryLog.recordCompletionRows,
+    recordExecutionLog: bigQueryLog.recordExecutionLog,
+    upsertCompletionStatus: bigQueryLog.upsertCompletionStatus,
+    writeDateRecords: createDateRecordsWriter({ projectCompletionDocument, ...bigQueryLog }),
     sendAlert: createAlertSender(deps.alertConfig, { fetch: deps.fetch, status: deps.alertPathStatus ?? createAlertPathStatus() }),
   };
 }

@@ -143,6 +143,36 @@ describe('activities: BigQuery log', function () {
     assert.equal(rows[0]!.trigger_reason, 'all_complete');
   });
 
+  it("a pass's log rows go in one statement, each landing once across retries", async function () {
+    const gameDate = uniqueGameDate();
+    const blocked = executionLogRow(gameDate, { rowKey: `k-blocked-${uniqueSuffix()}`, status: 'blocked' });
+    const complete = executionLogRow(gameDate, { rowKey: `k-complete-${uniqueSuffix()}`, status: 'complete', phase_name: 'phase3_to_phase4' });
+    await runActivity(activities.recordExecutionLogRows, [blocked, complete]);
+    await runActivity(activities.recordExecutionLogRows, [blocked, complete]); // a retry after a lost reply
+    await runActivity(activities.recordExecutionLogRows, []);
+    const rows = await select('SELECT phase_name, status FROM `DATASET.phase_execution_log` WHERE game_date = CAST(@d AS DATE) ORDER BY status', { d: gameDate });
+    assert.deepEqual(rows.map((r) => `${String(r.phase_name)}:${String(r.status)}`), ['phase2_to_phase3:blocked', 'phase3_to_phase4:complete']);
+  });
+
+  it("a pass's status rows of several phases are upserted in one transaction, each keeping its own rules", async function () {
+    const gameDate = uniqueGameDate();
+    const read = async (): Promise<string[]> =>
+      (
+        await select(
+          'SELECT phase, completed_count, is_triggered FROM `DATASET.phase_completion_status` WHERE game_date = CAST(@d AS DATE) ORDER BY phase',
+          { d: gameDate },
+        )
+      ).map((r) => `${String(r.phase)}:${String(r.completed_count)}:${String(r.is_triggered)}`);
+    const later = `${gameDate}T07:00:00.000Z`;
+    const p34 = statusRow(gameDate, { is_triggered: true, triggered_at: later, trigger_reason: 'all_complete', completed_count: 5, last_completion_at: later });
+    const p45 = statusRow(gameDate, { phase: 'phase4_to_phase5', completed_count: 1 });
+    await runActivity(activities.upsertCompletionStatuses, [p34, p45]);
+    assert.deepEqual(await read(), ['phase3_to_phase4:5:true', 'phase4_to_phase5:1:false']);
+    // A late retry of an older phase-3 row with a newer phase-4 row: the first is ignored, the second applied.
+    await runActivity(activities.upsertCompletionStatuses, [statusRow(gameDate), { ...p45, completed_count: 3, last_completion_at: later }]);
+    assert.deepEqual(await read(), ['phase3_to_phase4:5:true', 'phase4_to_phase5:3:false']);
+  });
+
   it('a value shaped like SQL is stored as data, never executed', async function () {
     const gameDate = uniqueGameDate();
     const evil = "x'); DELETE FROM phase_execution_log; --";

@@ -20,8 +20,8 @@ function fakeWriters(fail: Partial<Record<keyof DateRecordWriters, () => Error>>
   const writers: DateRecordWriters = {
     projectCompletionDocument: step('projectCompletionDocument'),
     recordCompletionRows: step('recordCompletionRows'),
-    recordExecutionLog: step('recordExecutionLog'),
-    upsertCompletionStatus: step('upsertCompletionStatus'),
+    recordExecutionLogRows: step('recordExecutionLogRows'),
+    upsertCompletionStatuses: step('upsertCompletionStatuses'),
   };
   return { calls, writers };
 }
@@ -58,8 +58,8 @@ describe('activities: writeDateRecords (one activity per writer pass)', function
     const { calls, writers } = fakeWriters();
     const { outcome, heartbeats } = await run(writers);
     assert.equal(outcome, null);
-    assert.ok(calls.indexOf('recordExecutionLog:start') > calls.indexOf('projectCompletionDocument:done'), calls.join(' '));
-    assert.ok(calls.indexOf('upsertCompletionStatus:start') > calls.indexOf('recordExecutionLog:done'));
+    assert.ok(calls.indexOf('recordExecutionLogRows:start') > calls.indexOf('projectCompletionDocument:done'), calls.join(' '));
+    assert.ok(calls.indexOf('upsertCompletionStatuses:start') > calls.indexOf('recordExecutionLogRows:done'));
     assert.deepEqual(new Set((heartbeats.at(-1) as { written: string[] }).written), new Set(['projections', 'completionRows', 'logRows', 'statusRows']));
   });
 
@@ -70,7 +70,7 @@ describe('activities: writeDateRecords (one activity per writer pass)', function
     assert.equal((outcome as ApplicationFailure).nonRetryable, false);
     assert.deepEqual(d.written.sort(), ['completionRows', 'logRows', 'statusRows']);
     assert.deepEqual(d.failed.map((f) => [f.part, f.store, f.type]), [['projections', 'firestore', 'FirestoreUnavailable']]);
-    assert.ok(calls.includes('recordExecutionLog:done'), 'the log row still follows the (failed) projection');
+    assert.ok(calls.includes('recordExecutionLogRows:done'), 'the log row still follows the (failed) projection');
   });
 
   it('stops BigQuery at its first failure, and is non-retryable only when every failure is', async () => {
@@ -79,7 +79,7 @@ describe('activities: writeDateRecords (one activity per writer pass)', function
     const d = details(outcome);
     assert.equal((outcome as ApplicationFailure).nonRetryable, true);
     assert.deepEqual(d.written, ['projections']);
-    assert.ok(!calls.some((c) => c.startsWith('recordExecutionLog') || c.startsWith('upsertCompletionStatus')), calls.join(' '));
+    assert.ok(!calls.some((c) => c.startsWith('recordExecutionLogRows') || c.startsWith('upsertCompletionStatuses')), calls.join(' '));
 
     const mixed = fakeWriters({ recordCompletionRows: () => ApplicationFailure.nonRetryable('table missing', 'BigQueryTableMissing'), projectCompletionDocument: () => new Error('socket hang up') });
     assert.equal(((await run(mixed.writers)).outcome as ApplicationFailure).nonRetryable, false);
@@ -89,6 +89,6 @@ describe('activities: writeDateRecords (one activity per writer pass)', function
     const { calls, writers } = fakeWriters();
     const { outcome } = await run(writers, { written: ['projections', 'completionRows', 'bogus'] });
     assert.equal(outcome, null);
-    assert.deepEqual(calls.filter((c) => c.endsWith(':start')), ['recordExecutionLog:start', 'upsertCompletionStatus:start']);
+    assert.deepEqual(calls.filter((c) => c.endsWith(':start')), ['recordExecutionLogRows:start', 'upsertCompletionStatuses:start']);
   });
 });

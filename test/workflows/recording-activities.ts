@@ -78,7 +78,16 @@ export class RecordingActivities {
       loadPreviousRunState: async (_input: PreviousRunInput): Promise<GameDateState | null> => this.previousRun,
     };
     // The real composition over the fakes, so workflow tests exercise how a pass's parts succeed and fail.
-    return { ...activities, writeDateRecords: createDateRecordsWriter(activities) };
+    const writers = {
+      ...activities,
+      recordExecutionLogRows: async (rows: ExecutionLogRow[]): Promise<void> => {
+        for (const row of rows) await activities.recordExecutionLog(row);
+      },
+      upsertCompletionStatuses: async (rows: CompletionStatusRow[]): Promise<void> => {
+        for (const row of rows) await activities.upsertCompletionStatus(row);
+      },
+    };
+    return { ...activities, writeDateRecords: createDateRecordsWriter(writers) };
   }
 
   lastProjection(collection: string): FirestoreProjectionInput | undefined {
