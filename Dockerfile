@@ -6,5 +6,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY . .
 ARG BUILD_ID=unknown
-ENV BUILD_ID=${BUILD_ID} METADATA_SERVER_DETECTION=none
+# Small young generation for every service (see limitHeapGrowth in worker/service-environment.ts).
+ENV BUILD_ID=${BUILD_ID} METADATA_SERVER_DETECTION=none NODE_OPTIONS=--max-semi-space-size=2
 CMD ["node", "--require", "tsx/cjs", "worker/main.ts"]

@@ -2,7 +2,7 @@
  * Runs the worker or the bridge as a child process (one Node process each: `node --require tsx/cjs <script>`,
  * so a signal reaches the service itself, not a wrapper) with its output handed over line by line. tsx's CommonJS
  * hook only: `--import tsx` also starts an ESM loader thread and an esbuild process, about 45 MB more per service
- * (the project is CommonJS, so nothing needs them).
+ * (the project is CommonJS, so nothing needs them). The young generation is kept small: see `limitHeapGrowth`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -14,6 +14,9 @@ export const SERVICE_SCRIPTS = {
   worker: 'worker/main.ts',
   bridge: 'bridge/main.ts',
 } as const;
+
+/** V8 flags the main thread only takes on the command line (the Dockerfile sets them in NODE_OPTIONS). */
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 export interface ServiceProcess {
   name: string;
@@ -37,7 +40,7 @@ export function spawnService(
   env: NodeJS.ProcessEnv,
   onLine: (line: string, stream: 'stdout' | 'stderr') => void = () => undefined,
 ): ServiceProcess {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', script], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--require', 'tsx/cjs', script], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${script}`);
   const output: string[] = [];
   const listeners = new Set<(line: string) => void>();
