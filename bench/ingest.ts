@@ -19,6 +19,8 @@ export interface IngestFromHistories {
   duplicateSignals: number;
   /** Time (ms since the epoch, Temporal's clock) of the first signal of the last message ingested; null if none. */
   lastFirstSignalAt: number | null;
+  /** Up to five messages not found in any history, as `id topic game-date`. */
+  notFound: string[];
 }
 
 function millis(time: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
@@ -37,7 +39,7 @@ async function* runHistories(client: Client, workflowId: string): AsyncGenerator
 }
 
 /** Reads every run of the given dates' workflows; only signals carrying one of `messageIds` count. */
-export async function ingestFromHistories(client: Client, pipeline: string, dates: string[], messageIds: ReadonlySet<string>): Promise<IngestFromHistories> {
+export async function ingestFromHistories(client: Client, pipeline: string, dates: string[], messageIds: ReadonlyMap<string, string>): Promise<IngestFromHistories> {
   const firstSignal = new Map<string, number>();
   let signals = 0;
   let next = 0;
@@ -62,6 +64,7 @@ export async function ingestFromHistories(client: Client, pipeline: string, date
     ingested: firstSignal.size,
     duplicateSignals: signals - firstSignal.size,
     lastFirstSignalAt: firstSignal.size ? [...firstSignal.values()].reduce((a, b) => Math.max(a, b)) : null,
+    notFound: [...messageIds].filter(([id]) => !firstSignal.has(id)).slice(0, 5).map(([id, where]) => `${id} ${where}`),
   };
 }
 
@@ -77,10 +80,12 @@ export interface IngestFigures {
   duplicateSignals: number;
   /** The bridge's acknowledged counter over the run minus the distinct messages ingested, when positive. */
   duplicateAcks: number;
+  /** Up to five messages no workflow was signalled, as `id topic game-date`, to look up in the bridge's log. */
+  notFound: string[];
 }
 
 /** The product run's ingest figures, from its dates' histories (read after the run, so the read costs the run nothing). */
-export async function measureIngest(client: Client, pipeline: string, dates: string[], run: { messages: number; messageIds: ReadonlySet<string>; startedAt: number; acknowledged: number }): Promise<IngestFigures> {
+export async function measureIngest(client: Client, pipeline: string, dates: string[], run: { messages: number; messageIds: ReadonlyMap<string, string>; startedAt: number; acknowledged: number }): Promise<IngestFigures> {
   const found = await ingestFromHistories(client, pipeline, dates, run.messageIds);
   const ingestSeconds = Math.max(0.001, ((found.lastFirstSignalAt ?? Date.now()) - run.startedAt) / 1000);
   return {
@@ -90,5 +95,6 @@ export async function measureIngest(client: Client, pipeline: string, dates: str
     unacknowledged: Math.max(0, run.messages - found.ingested),
     duplicateSignals: found.duplicateSignals,
     duplicateAcks: Math.max(0, run.acknowledged - found.ingested),
+    notFound: found.notFound,
   };
 }

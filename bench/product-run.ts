@@ -22,8 +22,11 @@ export interface ProductRunOptions {
 
 export interface ProductRunResult {
   messages: number;
-  /** Pub/Sub ids of the messages published, for `measureIngest` (bench/ingest.ts), which reads what reached the workflows. */
-  messageIds: Set<string>;
+  /**
+   * Pub/Sub id → `topic game-date` of each message published, for `measureIngest` (bench/ingest.ts), which reads
+   * what reached the workflows and names what did not.
+   */
+  messageIds: Map<string, string>;
   /** When publishing began, ms since the epoch. */
   startedAt: number;
   /**
@@ -38,7 +41,7 @@ export interface ProductRunResult {
 }
 
 /** Publishes the messages (at a rate, or all at once); records their ids, and when each message that readies a trigger was published. */
-async function publishSeason(pubsub: PubSub, messages: SeasonMessage[], ratePerSecond: number | undefined, publishedAt: Map<string, number>, messageIds: Set<string>): Promise<void> {
+async function publishSeason(pubsub: PubSub, messages: SeasonMessage[], ratePerSecond: number | undefined, publishedAt: Map<string, number>, messageIds: Map<string, string>): Promise<void> {
   const topics = new Map(
     [...new Set(messages.map((m) => m.topic))].map((name) => [name, pubsub.topic(name, { batching: { maxMessages: 100, maxMilliseconds: 5 } })]),
   );
@@ -55,7 +58,7 @@ async function publishSeason(pubsub: PubSub, messages: SeasonMessage[], ratePerS
         .get(message.topic)!
         .publishMessage({ data: Buffer.from(JSON.stringify({ ...message.body, timestamp: new Date().toISOString() })) })
         .then((id) => {
-          messageIds.add(id);
+          messageIds.set(id, `${message.topic} ${message.gameDate}`);
           if (message.readies) publishedAt.set(message.readies, Date.now());
         }),
     );
@@ -68,7 +71,7 @@ export async function runProduct(options: ProductRunOptions): Promise<ProductRun
   const messages = season.messages.length;
   const baseline = await bridgeAcknowledged(options.bridgeMetricsUrl);
   const publishedAt = new Map<string, number>();
-  const messageIds = new Set<string>();
+  const messageIds = new Map<string, string>();
   const started = Date.now();
   const publishing = publishSeason(options.pubsub, season.messages, options.ratePerSecond, publishedAt, messageIds);
 

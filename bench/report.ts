@@ -32,6 +32,8 @@ export const sizeResultSchema = z.object({
     duplicateSignals: z.number().int().nonnegative(),
     /** The bridge's acknowledged counter over the run minus `ingested`, when positive (includes late redeliveries). */
     duplicateAcks: z.number().int().nonnegative(),
+    /** Up to five messages no workflow was signalled, as `id topic game-date` (absent in older reports). */
+    notFound: z.array(z.string()).optional(),
     triggersExpected: z.number().int().positive(),
     triggersReceived: z.number().int().nonnegative(),
     /** Latency with every message published at once (includes the wait behind the backlog). */

@@ -124,6 +124,7 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
     log(`  CPU seconds during the product run: ${Object.entries(cpuSeconds).map(([n, s]) => `${n} ${s}`).join(', ')}`);
     const ingest = await measureIngest(env.client, definition.pipeline, product.dates, burst);
     log(`  ingest (distinct message ids signalled, from the histories): ${ingest.ingested}/${burst.messages} in ${ingest.ingestSeconds.toFixed(1)} s, ${ingest.ingestPerSecond.toFixed(0)} messages/s; ${ingest.duplicateSignals} duplicate signals, ${ingest.duplicateAcks} duplicate acks`);
+    if (ingest.notFound.length) log(`  not found in any history: ${ingest.notFound.join('; ')}`);
 
     const ratePerSecond = settings.pacedRate;
     log(`paced run: ${paced.dates.length} dates at ${ratePerSecond.toFixed(0)} messages/s`);
