@@ -100,10 +100,12 @@ export async function startBenchEnvironment(options: BenchEnvironmentOptions): P
   }
 }
 
-/** Sum of the bridge's acknowledged-message counter (signalled and dead-lettered), from its /metrics. */
+/** Sum of the bridge's acknowledged-message counter (signalled and dead-lettered, not redeliveries of signalled ones), from its /metrics. */
 export async function bridgeAcknowledged(metricsUrl: string): Promise<number> {
   const text = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text());
   let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith('bridge_messages_acknowledged_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  for (const line of text.split('\n')) {
+    if (line.startsWith('bridge_messages_acknowledged_total{') && !line.includes('outcome="already_signalled"')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
   return sum;
 }

@@ -23,7 +23,7 @@ export function createBridgeMetrics(buildId: string): BridgeMetrics {
     received: new Counter({ name: 'bridge_messages_received_total', help: 'Completion messages delivered by Pub/Sub', labelNames: ['topic'], registers }),
     acknowledged: new Counter({
       name: 'bridge_messages_acknowledged_total',
-      help: 'Messages acknowledged, by outcome (signalled: Temporal accepted the signal; dead_lettered: moved to the DLQ)',
+      help: 'Messages acknowledged, by outcome (signalled: Temporal accepted the signal; already_signalled: a redelivery of one this process signalled; dead_lettered: moved to the DLQ)',
       labelNames: ['topic', 'outcome'],
       registers,
     }),

@@ -3,6 +3,10 @@
  * (signalWithStart, so the first message of a date starts it). Rule 1 of the architecture:
  * - a message is acknowledged only after Temporal accepted the signal;
  * - when Temporal does not answer, the message is nacked (after a short back-off) and comes back;
+ * - a message this process already signalled is acknowledged again without a second signal: Pub/Sub
+ *   redelivers a message whose acknowledgement came after its lease ran out, and under a backlog (the
+ *   emulator, at least, does not hold back deliveries for a busy subscriber) every redelivery signalled again
+ *   multiplied the load on Temporal (1,000 dates: 87,643 signals for 21,682 messages);
  * - a message that can never be valid goes to `<topic>-dlq` with the reason, raises an alert, and only
  *   then is acknowledged.
  */
@@ -46,6 +50,8 @@ export class CompletionBridge {
   private readonly subscriptionErrors = new Map<string, string>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly seenIds = new Set<string>();
+  /** Ids Temporal accepted a signal for: durably in a history, so a redelivery needs only its ack. */
+  private readonly signalledIds = new Set<string>();
   private readonly stopping = new AbortController();
   private consecutiveFailures = 0;
 
@@ -128,10 +134,15 @@ export class CompletionBridge {
     metrics.received.inc({ topic });
     this.options.onMessage?.(topic);
     if (this.seenIds.has(message.id)) metrics.redelivered.inc({ topic });
-    else this.remember(message.id);
+    else remember(this.seenIds, message.id);
     try {
       if (this.stopping.signal.aborted) {
         this.nack(topic, message, 'shutting_down');
+        return;
+      }
+      if (this.signalledIds.has(message.id)) {
+        message.ack();
+        metrics.acknowledged.inc({ topic, outcome: 'already_signalled' });
         return;
       }
       const parsed = parseCompletionMessage(message.data);
@@ -141,6 +152,7 @@ export class CompletionBridge {
       }
       const signal: CompletionSignal = { messageId: message.id, topic, publishTime: message.publishTime.toISOString(), message: parsed.message };
       if (await this.signal(signal)) {
+        remember(this.signalledIds, message.id);
         message.ack();
         metrics.acknowledged.inc({ topic, outcome: 'signalled' });
       } else {
@@ -222,10 +234,12 @@ export class CompletionBridge {
     });
   }
 
-  private remember(id: string): void {
-    if (this.seenIds.size >= SEEN_IDS_LIMIT) this.seenIds.clear();
-    this.seenIds.add(id);
-  }
+}
+
+/** Adds to a bounded set of message ids; when full it starts over, which costs at most a repeated signal. */
+function remember(ids: Set<string>, id: string): void {
+  if (ids.size >= SEEN_IDS_LIMIT) ids.clear();
+  ids.add(id);
 }
 
 /** The message's game_date when it is a proper date, so the alert can name it; undefined otherwise. */

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
+import { Client, Connection } from '@temporalio/client';
+import { createBridgeMetrics, type BridgeMetrics } from '../../bridge/bridge-metrics';
+import { CompletionBridge } from '../../bridge/completion-bridge';
+import { TemporalReachability } from '../../bridge/temporal-reachability';
+import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition';
+import { completionSignal, gameDateWorkflowId } from '../../workflows/game-date-messages';
+import { completionBody, metricValue, uniquePastDate, waitFor } from '../e2e/e2e-kit';
+import { testStack } from '../harness';
+
+/** Completion signals in the date's history carrying `messageId`. */
+async function signalsOf(client: Client, workflowId: string, messageId: string): Promise<number> {
+  const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (events ?? []).filter((event) => {
+    const attributes = event.workflowExecutionSignaledEventAttributes;
+    const data = attributes?.input?.payloads?.[0]?.data;
+    return attributes?.signalName === completionSignal.name && data && Buffer.from(data).toString('utf8').includes(`"messageId":"${messageId}"`);
+  }).length;
+}
+
+// The real Pub/Sub emulator and Temporal dev server; no worker is needed, since a signal is recorded in the
+// history whether or not the workflow has run.
+describe('bridge: a redelivered message', function () {
+  this.timeout(60_000);
+  let pubsub: PubSub;
+  let connection: Connection;
+  let client: Client;
+  let metrics: BridgeMetrics;
+  let bridge: CompletionBridge;
+  let subscription: Subscription | undefined;
+  const delivered: Message[] = [];
+  const definition = loadPipelineDefinition();
+  const transition = definition.transitions[0]!;
+  const subscriptionName = `redelivery-${randomUUID()}`;
+
+  before(async function () {
+    const stack = testStack();
+    pubsub = new PubSub({ projectId: stack.projectId, apiEndpoint: stack.pubsubEmulatorHost, emulatorMode: true });
+    await pubsub.topic(transition.completionTopic).createSubscription(subscriptionName, { ackDeadlineSeconds: 60 });
+    connection = await Connection.connect({ address: stack.temporalAddress });
+    client = new Client({ connection, namespace: stack.temporalNamespace });
+    metrics = createBridgeMetrics('test');
+    // The bridge's own subscription object, so the test can hand it the same delivery a second time.
+    const openSubscription = pubsub.subscription.bind(pubsub);
+    pubsub.subscription = (name, options) => {
+      subscription = openSubscription(name, options);
+      subscription.on('message', (message: Message) => delivered.push(message));
+      return subscription;
+    };
+    bridge = new CompletionBridge({
+      pubsub,
+      client,
+      definition: { ...definition, transitions: [transition] },
+      taskQueue: `redelivery-${randomUUID()}`,
+      subscriptionName: () => subscriptionName,
+      maxInFlight: 10,
+      streamsPerSubscription: 1,
+      ackDeadlineSeconds: 60,
+      signalTimeoutMs: 10_000,
+      sendAlert: async () => undefined,
+      reachability: new TemporalReachability({ sendAlert: async () => undefined, log: () => undefined, address: stack.temporalAddress }),
+      metrics,
+      log: () => undefined,
+    });
+    bridge.start();
+  });
+
+  after(async function () {
+    await bridge.stop(5_000);
+    await pubsub.subscription(subscriptionName).delete().catch(() => undefined);
+    await pubsub.close();
+    await connection.close();
+  });
+
+  it('that this process already signalled is acknowledged without a second signal', async function () {
+    const gameDate = uniquePastDate();
+    const body = completionBody('phase_2_raw', 'NbacGamebookProcessor', gameDate);
+    const messageId = await pubsub.topic(transition.completionTopic).publishMessage({ json: body });
+    const acknowledged = async (outcome: string): Promise<number> => metricValue(await metrics.registry.metrics(), 'bridge_messages_acknowledged_total', { outcome });
+    await waitFor('the first delivery signalled and acknowledged', async () => (await acknowledged('signalled')) === 1);
+    const workflowId = gameDateWorkflowId(definition.pipeline, gameDate);
+    assert.equal(await signalsOf(client, workflowId, messageId), 1);
+
+    // Pub/Sub delivers the same message again (its acknowledgement came after the lease ran out).
+    const first = delivered.find((message) => message.id === messageId);
+    assert.ok(first && subscription, 'the bridge received the message');
+    subscription.emit('message', first);
+    await waitFor('the redelivery acknowledged', async () => (await acknowledged('already_signalled')) === 1);
+
+    assert.equal(await acknowledged('signalled'), 1);
+    assert.equal(metricValue(await metrics.registry.metrics(), 'bridge_messages_redelivered_total'), 1);
+    assert.equal(await signalsOf(client, workflowId, messageId), 1, 'the redelivery must not reach the workflow again');
+  });
+});
