@@ -43,6 +43,8 @@ export const sizeResultSchema = z.object({
   paced: z.object({
     dates: z.number().int().positive(),
     ratePerSecond: z.number().positive(),
+    /** Seconds waited after the backlog run for the task queues to empty (null: still busy at the timeout; absent in older reports). */
+    idleWaitSeconds: z.number().nonnegative().nullable().optional(),
     triggersExpected: z.number().int().positive(),
     triggersReceived: z.number().int().nonnegative(),
     latencyMs: latency,

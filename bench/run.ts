@@ -12,9 +12,11 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
+import { triggerTaskQueue } from '../workflows/game-date-messages';
 import { startBenchEnvironment, type BenchEnvironment } from './bench-environment';
 import { pubsubCeiling, signalWithStartCeiling, terminateCeilingWorkflows } from './ceilings';
 import { historyStats } from './history-stats';
+import { waitForIdleQueues } from './idle-queues';
 import { measureIngest } from './ingest';
 import { latencyBreakdown } from './latency-breakdown';
 import { runProduct } from './product-run';
@@ -126,6 +128,8 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
     log(`  ingest (distinct message ids signalled, from the histories): ${ingest.ingested}/${burst.messages} in ${ingest.ingestSeconds.toFixed(1)} s, ${ingest.ingestPerSecond.toFixed(0)} messages/s; ${ingest.duplicateSignals} duplicate signals, ${ingest.duplicateAcks} duplicate acks`);
     if (ingest.notFound.length) log(`  not found in any history: ${ingest.notFound.join('; ')}`);
 
+    const idleWaitSeconds = await waitForIdleQueues(env.client, [TASK_QUEUE, triggerTaskQueue(TASK_QUEUE)], timeoutMs);
+    log(idleWaitSeconds === null ? `  task queues still busy after ${timeoutMs / 1000} s; the paced run starts anyway` : `  task queues idle after ${idleWaitSeconds.toFixed(0)} s`);
     const ratePerSecond = settings.pacedRate;
     log(`paced run: ${paced.dates.length} dates at ${ratePerSecond.toFixed(0)} messages/s`);
     const pacedResult = await runProduct({ pubsub: env.pubsub, bridgeMetricsUrl: env.bridgeMetricsUrl, listener, season: paced, ratePerSecond, timeoutMs, log });
@@ -147,7 +151,7 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
         triggersReceived: burst.triggersReceived,
         backlogLatencyMs: burst.latencyMs,
       },
-      paced: { dates: paced.dates.length, ratePerSecond, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs, breakdown, history: { ...pacedHistory, largest: pacedHistory.largest ?? history.largest } },
+      paced: { dates: paced.dates.length, ratePerSecond, idleWaitSeconds, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs, breakdown, history: { ...pacedHistory, largest: pacedHistory.largest ?? history.largest } },
       ceilings: { signalWithStart: signal, pubsub },
       fractionOfSignalWithStartCeiling: ingest.ingestPerSecond / signal.perSecond,
       fractionOfPubsubCeiling: ingest.ingestPerSecond / pubsub.perSecond,
