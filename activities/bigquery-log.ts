@@ -92,6 +92,11 @@ export interface BigQueryLogActivities {
   upsertCompletionStatuses: (rows: CompletionStatusRow[]) => Promise<void>;
 }
 
+/** Rows split into runs of ROWS_PER_STATEMENT, one statement (job) each. */
+function statementChunks<T>(rows: T[]): T[][] {
+  return Array.from({ length: Math.ceil(rows.length / ROWS_PER_STATEMENT) }, (_, i) => rows.slice(i * ROWS_PER_STATEMENT, (i + 1) * ROWS_PER_STATEMENT));
+}
+
 /** A row inserted at most once: keyed by `rowKey` within its game date. */
 interface KeyedRow {
   rowKey: string;
@@ -125,8 +130,7 @@ export function createBigQueryLog(bigquery: BigQuery, datasetId: string): BigQue
   ): Promise<void> {
     const target = table(tableName);
     const unique = [...new Map(rows.map((row) => [row.rowKey, row])).values()];
-    for (let start = 0; start < unique.length; start += ROWS_PER_STATEMENT) {
-      const chunk = unique.slice(start, start + ROWS_PER_STATEMENT);
+    for (const chunk of statementChunks(unique)) {
       const s = new Statement();
       const selects = chunk.map((row) => {
         const key = s.string(row.rowKey);
@@ -157,8 +161,7 @@ export function createBigQueryLog(bigquery: BigQuery, datasetId: string): BigQue
   const upsertCompletionStatuses = async (rows: CompletionStatusRow[]): Promise<void> => {
     for (const row of rows) validateStatusRow(row);
     const target = table(PHASE_COMPLETION_STATUS_TABLE);
-    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-      const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+    for (const chunk of statementChunks(rows)) {
       const s = new Statement();
       const upserts = chunk.map((row) => {
         const phase = s.string(row.phase);
