@@ -2,7 +2,7 @@
  * The contract between the game-date workflow and its activities. The workflow imports these types only
  * (`import type`), so this file must stay free of runtime imports.
  */
-import type { GameDateState } from '../workflows/game-date-state';
+import type { GameDateState } from '../workflows/game-date/state';
 
 export type AlertSeverity = 'critical' | 'error' | 'warning' | 'info';
 

@@ -10,7 +10,7 @@ import type { Message, PubSub } from '@google-cloud/pubsub';
 import type { Client } from '@temporalio/client';
 import type { CompletionSignal } from '../pipeline/completion-message';
 import type { PipelineDefinition } from '../pipeline/pipeline-definition';
-import { completionSignal, GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date-messages';
+import { completionSignal, GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
 import type { SeasonMessage } from './season';
 
 export interface CeilingResult {

@@ -3,7 +3,7 @@
  * the workflows have settled (their background writes finished, so the length stops growing).
  */
 import type { Client } from '@temporalio/client';
-import { gameDateWorkflowId } from '../workflows/game-date-messages';
+import { gameDateWorkflowId } from '../workflows/game-date/messages';
 
 export interface HistoryStats {
   sampledDates: number;

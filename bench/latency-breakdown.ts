@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { gameDateWorkflowId } from '../workflows/game-date-messages';
+import { gameDateWorkflowId } from '../workflows/game-date/messages';
 import { latencySummary } from './latency';
 
 const { EventType } = temporal.api.enums.v1;

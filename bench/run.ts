@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
-import { triggerTaskQueue } from '../workflows/game-date-messages';
+import { triggerTaskQueue } from '../workflows/game-date/messages';
 import { startBenchEnvironment, type BenchEnvironment } from './bench-environment';
 import { pubsubCeiling, signalWithStartCeiling, terminateCeilingWorkflows } from './ceilings';
 import { historyStats } from './history-stats';

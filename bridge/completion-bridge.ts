@@ -18,7 +18,7 @@ import { errorSummary } from '../activities/google-error-codes';
 import { parseCompletionMessage, type CompletionSignal } from '../pipeline/completion-message';
 import type { PipelineDefinition } from '../pipeline/pipeline-definition';
 import { deadLetterTopicName } from '../local-stack/pipeline-topics';
-import { completionSignal, GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date-messages';
+import { completionSignal, GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
 import type { BridgeMetrics } from './bridge-metrics';
 import type { TemporalReachability } from './temporal-reachability';
 

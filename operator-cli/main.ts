@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { isCalendarDate } from '../pipeline/completion-fields';
 import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
-import { gameDateWorkflowId, operatorCommandUpdate, searchAttributes, statusQuery, type OperatorAction } from '../workflows/game-date-messages';
+import { gameDateWorkflowId, operatorCommandUpdate, searchAttributes, statusQuery, type OperatorAction } from '../workflows/game-date/messages';
 import { formatDateStatus } from './date-status-report';
 
 const definition = loadPipelineDefinition();

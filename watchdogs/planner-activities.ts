@@ -6,7 +6,7 @@ import type { BigQuery } from '@google-cloud/bigquery';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { calendarDateIn } from '../pipeline/game-date-mode';
 import type { PipelineDefinition } from '../pipeline/pipeline-definition';
-import { GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date-messages';
+import { GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
 import type { PlanInput, PlanResult } from './watchdog-contracts';
 import { calendarDates, plannedExpectations, planningWindow, type LoadedPlanning } from './planning';
 

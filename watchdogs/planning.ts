@@ -21,7 +21,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { isCalendarDate } from '../pipeline/completion-fields';
 import type { PipelineDefinition } from '../pipeline/pipeline-definition';
-import type { PlannedExpectation } from '../workflows/game-date-messages';
+import type { PlannedExpectation } from '../workflows/game-date/messages';
 
 const calendarDate = z.string().refine(isCalendarDate, 'must be a YYYY-MM-DD calendar date');
 const sqlName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain BigQuery identifier');

@@ -5,7 +5,7 @@
  * and the error taken from its history.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { GAME_DATE_WORKFLOW_TYPE } from '../workflows/game-date-messages';
+import { GAME_DATE_WORKFLOW_TYPE } from '../workflows/game-date/messages';
 import type { FindStuckInput, StuckKind, StuckWorkflow } from './watchdog-contracts';
 
 export interface StuckWorkflowsDeps {

@@ -5,7 +5,7 @@
  * notice when a worker polls again.
  */
 import type { Alert } from '../activities/activity-contracts';
-import { triggerTaskQueue } from '../workflows/game-date-messages';
+import { triggerTaskQueue } from '../workflows/game-date/messages';
 
 /** The slice of Temporal's workflow service this watcher needs (a client `Connection` has it). */
 export interface TaskQueueDescriber {

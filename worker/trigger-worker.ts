@@ -5,7 +5,7 @@
  */
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { TransitionActivities } from '../activities/activity-contracts';
-import { triggerTaskQueue } from '../workflows/game-date-messages';
+import { triggerTaskQueue } from '../workflows/game-date/messages';
 
 export interface TriggerWorkerOptions {
   connection: NativeConnection;

@@ -1,5 +1,5 @@
 /** The workflows a worker registers. */
-export { gameDateWorkflow } from './game-date-workflow';
+export { gameDateWorkflow } from './game-date/workflow';
 export { plannerWorkflow } from './planner-workflow';
 export { reconciliationWorkflow } from './reconciliation-workflow';
 export { stuckWorkflowsWorkflow } from './stuck-workflows-workflow';

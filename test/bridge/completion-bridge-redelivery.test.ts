@@ -6,7 +6,7 @@ import { createBridgeMetrics, type BridgeMetrics } from '../../bridge/bridge-met
 import { CompletionBridge } from '../../bridge/completion-bridge';
 import { TemporalReachability } from '../../bridge/temporal-reachability';
 import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition';
-import { completionSignal, gameDateWorkflowId } from '../../workflows/game-date-messages';
+import { completionSignal, gameDateWorkflowId } from '../../workflows/game-date/messages';
 import { completionBody, metricValue, uniquePastDate, waitFor } from '../e2e/e2e-kit';
 import { testStack } from '../harness';
 

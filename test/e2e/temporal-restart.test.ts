@@ -12,7 +12,7 @@ import { Firestore } from '@google-cloud/firestore';
 import { Client, Connection } from '@temporalio/client';
 import { searchAttributeFlags } from '../../local-stack/search-attributes';
 import { loadToolPaths } from '../../local-stack/tools';
-import { gameDateWorkflowId, statusQuery } from '../../workflows/game-date-messages';
+import { gameDateWorkflowId, statusQuery } from '../../workflows/game-date/messages';
 import { testStack } from '../harness';
 import { completionBody, createWorld, freePort, PHASE2_CLASSES, PHASE2_TOPIC, uniquePastDate, waitFor, type E2eWorld } from './e2e-kit';
 

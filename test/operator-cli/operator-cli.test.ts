@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { devServerEnv, testStack } from '../harness';
 import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition';
 import { gameDateWorkflow } from '../../workflows';
-import { completionSignal, gameDateWorkflowId, statusQuery } from '../../workflows/game-date-messages';
+import { completionSignal, gameDateWorkflowId, statusQuery } from '../../workflows/game-date/messages';
 import { createTriggerWorker } from '../../worker/trigger-worker';
 import { workflowFailureErrorTypes } from '../../worker/workflow-failure-policy';
 import { completion, PHASE2 } from '../workflows/completions';

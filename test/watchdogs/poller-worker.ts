@@ -1,6 +1,6 @@
 /** A bare worker process for the worker-poller test: it polls a task queue and its trigger queue until it is killed. */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { triggerTaskQueue } from '../../workflows/game-date-messages';
+import { triggerTaskQueue } from '../../workflows/game-date/messages';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { devServerEnv } from '../harness';
-import { completionSignal, operatorCommandUpdate } from '../../workflows/game-date-messages';
+import { completionSignal, operatorCommandUpdate } from '../../workflows/game-date/messages';
 import { completion, PHASE2, PHASE3, PHASE4 } from './completions';
 import { nonRetryable, RecordingActivities } from './recording-activities';
 import { nyDate, transition, withDateWorkflow, type DateRun } from './workflow-test-kit';

@@ -16,7 +16,7 @@ import type {
   TransitionActivities,
 } from '../../activities/activity-contracts';
 import { createDateRecordsWriter } from '../../activities/date-records';
-import type { GameDateState } from '../../workflows/game-date-state';
+import type { GameDateState } from '../../workflows/game-date/state';
 
 type Failure = () => Error | undefined;
 

@@ -6,8 +6,8 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition';
 import type { PipelineDefinition } from '../../pipeline/pipeline-definition';
 import { gameDateWorkflow } from '../../workflows';
-import { gameDateWorkflowId, statusQuery, type GameDateWorkflowInput } from '../../workflows/game-date-messages';
-import type { GameDateStatus } from '../../workflows/game-date-state';
+import { gameDateWorkflowId, statusQuery, type GameDateWorkflowInput } from '../../workflows/game-date/messages';
+import type { GameDateStatus } from '../../workflows/game-date/state';
 import { RecordingActivities } from './recording-activities';
 import { createTriggerWorker } from '../../worker/trigger-worker';
 import { workflowFailureErrorTypes } from '../../worker/workflow-failure-policy';

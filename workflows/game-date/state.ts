@@ -8,14 +8,14 @@ import type {
   ExecutionLogRow,
   FirestoreProjectionInput,
   Alert,
-} from '../activities/activity-contracts';
-import { correlationIdOf, countsAsCompletion } from '../pipeline/completion-fields';
-import type { CompletionSignal } from '../pipeline/completion-message';
-import { gameDateMode, type GameDateMode } from '../pipeline/game-date-mode';
-import type { PipelineDefinition, TransitionDefinition } from '../pipeline/pipeline-definition';
-import { resolveProcessor } from '../pipeline/processor-names';
-import { missingProcessors } from '../pipeline/transition-rules';
-import type { TriggerContext } from '../pipeline/trigger-payloads';
+} from '../../activities/activity-contracts';
+import { correlationIdOf, countsAsCompletion } from '../../pipeline/completion-fields';
+import type { CompletionSignal } from '../../pipeline/completion-message';
+import { gameDateMode, type GameDateMode } from '../../pipeline/game-date-mode';
+import type { PipelineDefinition, TransitionDefinition } from '../../pipeline/pipeline-definition';
+import { resolveProcessor } from '../../pipeline/processor-names';
+import { missingProcessors } from '../../pipeline/transition-rules';
+import type { TriggerContext } from '../../pipeline/trigger-payloads';
 
 export type RoundState = 'waiting' | 'triggering' | 'triggered' | 'monitored' | 'blocked' | 'overdue' | 'failed' | 'skipped';
 

@@ -19,14 +19,14 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { describeFailure } from './activity-failure-text';
-import type { Alert, DateRecordsFailureDetails, DateRecordsPart, ExecutionLogRow, PreviousRunActivities, TransitionActivities } from '../activities/activity-contracts';
-import { RetryableActivityErrors } from '../activities/activity-error-types';
-import { alertOptions, bigQueryOptions, dateRecordsOptions, firestoreOptions, httpTriggerOptions, publishTriggerOptions } from '../activities/retry-policies';
-import type { PipelineDefinition, TransitionDefinition } from '../pipeline/pipeline-definition';
-import { evaluateBatch, evaluateRule, missingProcessors, type RuleDecision } from '../pipeline/transition-rules';
-import { buildHttpTriggerBody, buildTriggerMessages, type TriggerContext } from '../pipeline/trigger-payloads';
-import type { GameDateMode } from '../pipeline/game-date-mode';
+import { describeFailure } from '../activity-failure-text';
+import type { Alert, DateRecordsFailureDetails, DateRecordsPart, ExecutionLogRow, PreviousRunActivities, TransitionActivities } from '../../activities/activity-contracts';
+import { RetryableActivityErrors } from '../../activities/activity-error-types';
+import { alertOptions, bigQueryOptions, dateRecordsOptions, firestoreOptions, httpTriggerOptions, publishTriggerOptions } from '../../activities/retry-policies';
+import type { PipelineDefinition, TransitionDefinition } from '../../pipeline/pipeline-definition';
+import { evaluateBatch, evaluateRule, missingProcessors, type RuleDecision } from '../../pipeline/transition-rules';
+import { buildHttpTriggerBody, buildTriggerMessages, type TriggerContext } from '../../pipeline/trigger-payloads';
+import type { GameDateMode } from '../../pipeline/game-date-mode';
 import {
   completionSignal,
   operatorCommandUpdate,
@@ -36,7 +36,7 @@ import {
   type GameDateWorkflowInput,
   type OperatorCommand,
   type OperatorCommandResult,
-} from './game-date-messages';
+} from './messages';
 import {
   alertOnce,
   applyCompletion,
@@ -60,8 +60,8 @@ import {
   type Round,
   type TransitionState,
   withStateDefaults,
-} from './game-date-state';
-import { gameDateStateQuery } from './game-date-internal-messages';
+} from './state';
+import { gameDateStateQuery } from './internal-messages';
 
 const { publishTrigger } = proxyActivities<TransitionActivities>(publishTriggerOptions);
 const { callHttpTrigger } = proxyActivities<TransitionActivities>(httpTriggerOptions);

@@ -4,9 +4,9 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { CompletionSignal } from '../pipeline/completion-message';
-import type { PipelineDefinition } from '../pipeline/pipeline-definition';
-import type { GameDateState, GameDateStatus } from './game-date-state';
+import type { CompletionSignal } from '../../pipeline/completion-message';
+import type { PipelineDefinition } from '../../pipeline/pipeline-definition';
+import type { GameDateState, GameDateStatus } from './state';
 
 export const GAME_DATE_WORKFLOW_TYPE = 'gameDateWorkflow';
 
