@@ -2,8 +2,6 @@
  * The contract between the game-date workflow and its activities. The workflow imports these types only
  * (`import type`), so this file must stay free of runtime imports.
  */
-import type { GameDateState } from '../workflows/game-date/state';
-
 export type AlertSeverity = 'critical' | 'error' | 'warning' | 'info';
 
 export interface Alert {
@@ -169,16 +167,4 @@ export interface TransitionActivities {
   /** The four writers above as one activity: what a writer pass of a date has gathered. */
   writeDateRecords(input: DateRecordsInput): Promise<void>;
   sendAlert(alert: Alert): Promise<AlertDelivery>;
-}
-
-export interface PreviousRunInput {
-  workflowId: string;
-  /** The run asking, excluded from the search. */
-  runId: string;
-}
-
-/** Restores a date's state from its latest closed run, so a late duplicate never triggers twice. */
-export interface PreviousRunActivities {
-  /** The previous run's final state (typed by the workflow as `GameDateState`), or null when there was none. */
-  loadPreviousRunState(input: PreviousRunInput): Promise<GameDateState | null>;
 }

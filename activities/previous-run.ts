@@ -4,9 +4,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import type { PreviousRunActivities, PreviousRunInput } from './activity-contracts';
 import type { GameDateState } from '../workflows/game-date/state';
-import { gameDateStateQuery } from '../workflows/game-date/internal-messages';
+import { gameDateStateQuery, type PreviousRunActivities, type PreviousRunInput } from '../workflows/game-date/internal-messages';
 
 export function createPreviousRunLoader(client: Client): PreviousRunActivities {
   return {

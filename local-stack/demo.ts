@@ -10,7 +10,7 @@ import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
 import { gameDateWorkflowId, statusQuery } from '../workflows/game-date/messages';
-import type { GameDateStatus } from '../workflows/game-date/state';
+import type { GameDateStatus } from '../workflows/game-date/status';
 import { DEFAULT_ALERT_SINK_PORT, type ReceivedAlert } from './alert-sink';
 import { deadLetterTopicName } from './pipeline-topics';
 import { readPidFile } from './stack';

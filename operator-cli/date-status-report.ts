@@ -1,5 +1,5 @@
 /** Renders a date's status (the workflow's `status` query) as plain lines an operator can read. */
-import type { GameDateStatus } from '../workflows/game-date/state';
+import type { GameDateStatus } from '../workflows/game-date/status';
 
 export function formatDateStatus(status: GameDateStatus, workflowId: string, uiUrl?: string): string {
   const lines = [`${status.pipeline} ${status.gameDate} — current phase: ${status.currentPhase}`];

@@ -17,7 +17,8 @@ import { PHASE_COMPLETIONS_TABLE, PHASE_COMPLETION_STATUS_TABLE, PHASE_EXECUTION
 import type { PipelineDefinition, TransitionDefinition } from '../pipeline/pipeline-definition';
 import { GAME_DATE_WORKFLOW_TYPE } from '../workflows/game-date/messages';
 import { gameDateStateQuery } from '../workflows/game-date/internal-messages';
-import { completionStatusRow, firestoreProjection, withStateDefaults, type GameDateState, type TransitionState } from '../workflows/game-date/state';
+import { completionStatusRow, firestoreProjection } from '../workflows/game-date/records';
+import { withStateDefaults, type GameDateState, type TransitionState } from '../workflows/game-date/state';
 import type { Discrepancy, ReconcileInput, ReconcileResult } from './watchdog-contracts';
 
 export type ProjectionWriters = Pick<TransitionActivities, 'projectCompletionDocument' | 'recordCompletionRows' | 'recordExecutionLog' | 'upsertCompletionStatus'>;

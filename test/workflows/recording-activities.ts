@@ -9,13 +9,12 @@ import type {
   FirestoreProjectionInput,
   HttpTriggerInput,
   HttpTriggerResult,
-  PreviousRunActivities,
-  PreviousRunInput,
   PublishTriggerInput,
   PublishTriggerResult,
   TransitionActivities,
 } from '../../activities/activity-contracts';
 import { createDateRecordsWriter } from '../../activities/date-records';
+import type { PreviousRunActivities, PreviousRunInput } from '../../workflows/game-date/internal-messages';
 import type { GameDateState } from '../../workflows/game-date/state';
 
 type Failure = () => Error | undefined;

@@ -7,7 +7,7 @@ import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition'
 import type { PipelineDefinition } from '../../pipeline/pipeline-definition';
 import { gameDateWorkflow } from '../../workflows';
 import { gameDateWorkflowId, statusQuery, type GameDateWorkflowInput } from '../../workflows/game-date/messages';
-import type { GameDateStatus } from '../../workflows/game-date/state';
+import type { GameDateStatus } from '../../workflows/game-date/status';
 import { RecordingActivities } from './recording-activities';
 import { createTriggerWorker } from '../../worker/trigger-worker';
 import { workflowFailureErrorTypes } from '../../worker/workflow-failure-policy';

@@ -6,7 +6,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CompletionSignal } from '../../pipeline/completion-message';
 import type { PipelineDefinition } from '../../pipeline/pipeline-definition';
-import type { GameDateState, GameDateStatus } from './state';
+import type { GameDateState } from './state';
+import type { GameDateStatus } from './status';
 
 export const GAME_DATE_WORKFLOW_TYPE = 'gameDateWorkflow';
 

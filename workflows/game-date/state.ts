@@ -1,20 +1,12 @@
 /**
- * A game date's durable state and the pure functions that read and change it. No Temporal calls here:
- * the workflow feeds in completions and time, and performs the effects these functions describe.
+ * A game date's durable state: its shape, its constructors, and the only functions that change a round's
+ * state. No Temporal calls here: the workflow feeds in decisions and time, and performs the effects.
  */
-import type {
-  CompletionRow,
-  CompletionStatusRow,
-  ExecutionLogRow,
-  FirestoreProjectionInput,
-  Alert,
-} from '../../activities/activity-contracts';
-import { correlationIdOf, countsAsCompletion } from '../../pipeline/completion-fields';
+import type { Alert, CompletionRow, ExecutionLogRow } from '../../activities/activity-contracts';
 import type { CompletionSignal } from '../../pipeline/completion-message';
-import { gameDateMode, type GameDateMode } from '../../pipeline/game-date-mode';
+import type { GameDateMode } from '../../pipeline/game-date-mode';
 import type { PipelineDefinition, TransitionDefinition } from '../../pipeline/pipeline-definition';
-import { resolveProcessor } from '../../pipeline/processor-names';
-import { missingProcessors } from '../../pipeline/transition-rules';
+import type { RuleDecision } from '../../pipeline/transition-rules';
 import type { TriggerContext } from '../../pipeline/trigger-payloads';
 
 export type RoundState = 'waiting' | 'triggering' | 'triggered' | 'monitored' | 'blocked' | 'overdue' | 'failed' | 'skipped';
@@ -123,8 +115,6 @@ export interface GameDateState {
   executionLog: ExecutionLogRow[];
 }
 
-const MAX_SEEN_MESSAGE_IDS = 5000;
-
 export function initialState(definition: PipelineDefinition, gameDate: string, now: number): GameDateState {
   return {
     pipeline: definition.pipeline,
@@ -159,7 +149,7 @@ export function withStateDefaults(state: GameDateState): GameDateState {
   return state;
 }
 
-function emptyTransition(name: string): TransitionState {
+export function emptyTransition(name: string): TransitionState {
   return {
     name,
     processors: {},
@@ -224,170 +214,9 @@ export function isTransitionSettled(definition: TransitionDefinition, transition
   }
 }
 
-/** What applying one completion asks the workflow to do next. */
-export type CompletionOutcome =
-  | { kind: 'duplicate' }
-  | { kind: 'unmatched'; alert: Alert | null }
-  | { kind: 'recorded'; transition: string; alert: Alert | null }
-  | { kind: 'counted'; transition: string; round: string; mode: GameDateMode | null; batch: { status: string; metadata: Record<string, unknown> } | null };
-
-export function roundKeyFor(definition: TransitionDefinition, signal: CompletionSignal, mode: GameDateMode | null): string {
-  if (definition.rule.kind === 'per_batch') {
-    const batchId = signal.message.metadata.batch_id;
-    return typeof batchId === 'string' && batchId ? batchId : signal.message.execution_id;
-  }
-  if (definition.rule.kind === 'mode_aware' && mode) return mode;
-  return MAIN_ROUND;
-}
-
-/**
- * Applies one completion to the state: dedup, name resolution, recording. Rules are evaluated by the caller.
- */
-export function applyCompletion(definition: PipelineDefinition, state: GameDateState, signal: CompletionSignal, now: number): CompletionOutcome {
-  if (state.seenMessageIds.includes(signal.messageId)) {
-    state.duplicatesDropped += 1;
-    return { kind: 'duplicate' };
-  }
-  state.seenMessageIds.push(signal.messageId);
-  if (state.seenMessageIds.length > MAX_SEEN_MESSAGE_IDS) state.seenMessageIds.splice(0, state.seenMessageIds.length - MAX_SEEN_MESSAGE_IDS);
-
-  const message = signal.message;
-  const transitionDef =
-    definition.transitions.find((t) => t.completionTopic === signal.topic) ?? definition.transitions.find((t) => t.phase === message.phase);
-  if (!transitionDef) {
-    const alert = alertOnce(state, {
-      severity: 'warning',
-      title: `Completion for no known transition (${state.gameDate})`,
-      text: `Processor ${message.processor_name} reported phase "${message.phase}" on topic ${signal.topic}; no transition of pipeline ${definition.pipeline} consumes it.`,
-      dedupKey: `${state.pipeline}:${state.gameDate}:unmatched:${message.phase}`,
-      now,
-    });
-    return { kind: 'unmatched', alert };
-  }
-  const transition = state.transitions[transitionDef.name] ?? (state.transitions[transitionDef.name] = emptyTransition(transitionDef.name));
-  const resolution = transitionDef.rule.kind === 'per_batch' ? { kind: 'expected' as const, key: message.processor_name } : resolveProcessor(transitionDef, message);
-  const nameKey = resolution.kind === 'unknown' ? resolution.name : resolution.key;
-  const runKey = `${nameKey}:${message.execution_id}:${message.status}`;
-  if (transition.appliedRuns.includes(runKey)) {
-    state.duplicatesDropped += 1;
-    return { kind: 'duplicate' };
-  }
-  transition.appliedRuns.push(runKey);
-  state.lastActivityAt = now;
-  const mode = transitionDef.rule.kind === 'mode_aware' ? gameDateMode(state.gameDate, now, definition.timeZone) : null;
-  const completedAt = message.timestamp ?? signal.publishTime;
-  const isIncremental = message.metadata.is_incremental === true;
-  const entitiesChanged = Array.isArray(message.metadata.entities_changed) ? message.metadata.entities_changed.map(String) : [];
-  state.pendingCompletionRows.push({
-    rowKey: `${state.pipeline}:${state.gameDate}:${transitionDef.name}:${runKey}`,
-    phase: message.phase,
-    game_date: state.gameDate,
-    processor_name: nameKey,
-    status: message.status,
-    record_count: message.record_count,
-    correlation_id: correlationIdOf(message),
-    execution_id: message.execution_id,
-    completed_at: completedAt,
-    is_incremental: isIncremental,
-    entities_changed: entitiesChanged,
-    metadata: { ...message.metadata, raw_processor_name: message.processor_name, message_id: signal.messageId, topic: signal.topic },
-  });
-  markDirty(state, transitionDef.name);
-
-  if (resolution.kind === 'unknown') {
-    transition.unknownNames.push(resolution.name);
-    const alert = alertOnce(state, {
-      severity: 'warning',
-      title: `Unknown processor "${resolution.name}" for ${transitionDef.name} (${state.gameDate})`,
-      text: `"${resolution.name}" matches no expected, known or aliased processor of ${transitionDef.name}. It was recorded but does not count. Add an alias to the pipeline definition if it should.`,
-      dedupKey: `${state.pipeline}:${transitionDef.name}:unknown:${resolution.name}`,
-      transition: transitionDef.name,
-      now,
-    });
-    return { kind: 'recorded', transition: transitionDef.name, alert };
-  }
-  if (!countsAsCompletion(message.status)) {
-    transition.reports.push({ name: nameKey, status: message.status, executionId: message.execution_id, errorMessage: message.error_message ?? null, receivedAt: now });
-    const alert =
-      message.status === 'failed' && transitionDef.rule.kind !== 'per_batch'
-        ? alertOnce(state, {
-            severity: 'warning',
-            title: `${nameKey} reported failure for ${state.gameDate}`,
-            text: `${nameKey} (run ${message.execution_id}) reported status failed${message.error_message ? `: ${message.error_message}` : ''}. ${transitionDef.name} keeps waiting for a successful run.`,
-            dedupKey: `${state.pipeline}:${state.gameDate}:${transitionDef.name}:failed:${nameKey}`,
-            transition: transitionDef.name,
-            correlationId: correlationIdOf(message),
-            now,
-          })
-        : null;
-    if (transitionDef.rule.kind !== 'per_batch') return { kind: 'recorded', transition: transitionDef.name, alert };
-  }
-
-  transition.firstCompletionAt ??= now;
-  transition.lastCompletionAt = now;
-  if (mode) transition.mode = mode;
-  if (resolution.kind === 'expected' && countsAsCompletion(message.status)) {
-    transition.processors[resolution.key] = {
-      key: resolution.key,
-      processorName: message.processor_name,
-      executionId: message.execution_id,
-      correlationId: correlationIdOf(message),
-      status: message.status,
-      recordCount: message.record_count,
-      completedAt,
-      receivedAt: now,
-      messageId: signal.messageId,
-      isIncremental,
-      entitiesChanged,
-      mode,
-    };
-  }
-  if (resolution.kind === 'known') return { kind: 'recorded', transition: transitionDef.name, alert: null };
-  const roundKey = roundKeyFor(transitionDef, signal, mode);
-  const round = transition.rounds[roundKey] ?? (transition.rounds[roundKey] = newRound(roundKey));
-  round.firstCompletionAt ??= now;
-  return {
-    kind: 'counted',
-    transition: transitionDef.name,
-    round: roundKey,
-    mode,
-    batch: transitionDef.rule.kind === 'per_batch' ? { status: message.status, metadata: message.metadata } : null,
-  };
-}
-
 export function markDirty(state: GameDateState, transition: string): void {
   if (!state.dirtyProjections.includes(transition)) state.dirtyProjections.push(transition);
   if (!state.dirtyStatusRows.includes(transition)) state.dirtyStatusRows.push(transition);
-}
-
-export interface AlertSpec {
-  severity: Alert['severity'];
-  title: string;
-  text: string;
-  dedupKey: string;
-  transition?: string;
-  correlationId?: string;
-  now: number;
-}
-
-/** Returns the alert unless this dedup key was already raised for the date. */
-export function alertOnce(state: GameDateState, spec: AlertSpec): Alert | null {
-  if (state.raisedAlerts.includes(spec.dedupKey)) return null;
-  state.raisedAlerts.push(spec.dedupKey);
-  return makeAlert(state, spec);
-}
-
-export function makeAlert(state: GameDateState, spec: AlertSpec): Alert {
-  return {
-    severity: spec.severity,
-    title: spec.title,
-    text: spec.text,
-    gameDate: state.gameDate,
-    transition: spec.transition,
-    dedupKey: spec.dedupKey,
-    correlationId: spec.correlationId,
-    timestamp: new Date(spec.now).toISOString(),
-  };
 }
 
 export function hasPendingWrites(state: GameDateState): boolean {
@@ -406,169 +235,94 @@ export function transitionCorrelationId(transition: TransitionState, fallback: s
   return latest?.correlationId ?? fallback;
 }
 
-export function logRow(
-  state: GameDateState,
-  definition: TransitionDefinition,
-  round: Round,
-  outcome: string,
-  now: number,
-  metadata: Record<string, unknown>,
-  /** Distinguishes repeatable outcomes (each failed attempt, each block reason) in the row key. */
-  occurrence = '',
-): ExecutionLogRow {
-  const transition = state.transitions[definition.name];
-  const start = round.firstCompletionAt ?? transition?.firstCompletionAt ?? now;
-  return {
-    rowKey: `${state.pipeline}:${state.gameDate}:${definition.name}:${round.key}:${round.generation}:${outcome}${occurrence ? `:${occurrence}` : ''}`,
-    execution_timestamp: new Date(now).toISOString(),
-    phase_name: definition.name,
-    game_date: state.gameDate,
-    correlation_id: round.trigger?.correlationId ?? (transition ? transitionCorrelationId(transition, `${state.pipeline}:${state.gameDate}`) : `${state.pipeline}:${state.gameDate}`),
-    start_time: new Date(start).toISOString(),
-    duration_seconds: Math.max(0, (now - start) / 1000),
-    games_processed: 0,
-    status: outcome,
-    metadata: { round: round.key, generation: round.generation, reason: round.reason, missing_processors: round.missing, mode: definition.mode, ...metadata },
-  };
+
+/** A transition's state; the workflow checks every transition is present before it starts. */
+export function transitionOf(state: GameDateState, name: string): TransitionState {
+  const transition = state.transitions[name];
+  if (!transition) throw new Error(`State of transition ${name} is missing for ${state.gameDate}`);
+  return transition;
 }
 
-function latestTriggeredRound(transition: TransitionState): Round | undefined {
-  return Object.values(transition.rounds)
-    .filter((r) => r.state === 'triggered')
-    .sort((a, b) => (b.triggeredAt ?? 0) - (a.triggeredAt ?? 0))[0];
+/** The round with this key, opened (waiting) if the transition has none yet. */
+export function openRound(transition: TransitionState, key: string): Round {
+  return transition.rounds[key] ?? (transition.rounds[key] = newRound(key));
 }
 
-export function firestoreProjection(definition: TransitionDefinition, state: GameDateState, now: number): FirestoreProjectionInput | null {
-  const transition = state.transitions[definition.name];
-  if (!definition.firestoreCollection || !transition) return null;
-  const triggered = latestTriggeredRound(transition);
-  const latestRound = triggered ?? Object.values(transition.rounds).sort((a, b) => (b.firstCompletionAt ?? 0) - (a.firstCompletionAt ?? 0))[0];
-  const processors = Object.fromEntries(
-    Object.values(transition.processors).map((p) => [
-      p.key,
-      {
-        completed_at: p.completedAt,
-        correlation_id: p.correlationId,
-        status: p.status,
-        record_count: p.recordCount,
-        execution_id: p.executionId,
-        is_incremental: p.isIncremental,
-        entities_changed: p.entitiesChanged,
-      },
-    ]),
-  );
-  return {
-    collection: definition.firestoreCollection,
-    gameDate: state.gameDate,
-    processors,
-    meta: {
-      _completed_count: completedKeys(transition).length,
-      _mode: transition.mode,
-      _first_completion_at: transition.firstCompletionAt === null ? null : new Date(transition.firstCompletionAt).toISOString(),
-      _last_update: new Date(now).toISOString(),
-      _trigger_reason: latestRound?.reason ?? null,
-      _triggered: triggered !== undefined,
-      _triggered_at: triggered?.triggeredAt ? new Date(triggered.triggeredAt).toISOString() : null,
-      _missing_processors: missingProcessors(definition, completedKeys(transition)),
-      _wait_seconds: triggered?.trigger?.waitSeconds ?? null,
-    },
-  };
+// ---- round transitions: the only writers of `round.state` ------------------------------------------
+
+export type TriggerDecision = Extract<RuleDecision, { kind: 'trigger' }>;
+
+/** Freezes what the trigger will publish, once: every retry then sends byte-identical messages. */
+export function freezeTrigger(round: Round, decision: TriggerDecision, trigger: TriggerContext): void {
+  round.reason = decision.reason;
+  round.triggerStatus = decision.status;
+  round.missing = decision.missing;
+  round.trigger = trigger;
 }
 
-export function completionStatusRow(definition: TransitionDefinition, state: GameDateState): CompletionStatusRow {
-  const transition = state.transitions[definition.name] ?? emptyTransition(definition.name);
-  const triggered = latestTriggeredRound(transition);
-  const completed = completedKeys(transition);
-  return {
-    phase: definition.name,
-    game_date: state.gameDate,
-    completed_count: completed.length,
-    expected_count: definition.expectedProcessors.length,
-    completed_processors: completed,
-    missing_processors: missingProcessors(definition, completed),
-    is_triggered: triggered !== undefined,
-    triggered_at: triggered?.triggeredAt ? new Date(triggered.triggeredAt).toISOString() : null,
-    trigger_reason: triggered?.reason ?? null,
-    mode: transition.mode,
-    first_completion_at: transition.firstCompletionAt === null ? null : new Date(transition.firstCompletionAt).toISOString(),
-    last_completion_at: transition.lastCompletionAt === null ? null : new Date(transition.lastCompletionAt).toISOString(),
-  };
+export function markTriggering(round: Round): void {
+  round.state = 'triggering';
+  round.attempts += 1;
 }
 
-export interface TransitionStatus {
-  name: string;
-  state: RoundState | 'settled';
-  settled: boolean;
-  completed: string[];
-  missing: string[];
-  unknownNames: string[];
-  reports: ReportedRun[];
-  rounds: Round[];
-  skipped: TransitionState['skipped'];
+/** The Pub/Sub trigger is out; a retry after a failed HTTP trigger must not publish it again. */
+export function markPublished(round: Round): void {
+  round.published = true;
 }
 
-export interface GameDateStatus {
-  pipeline: string;
-  gameDate: string;
-  currentPhase: string;
-  transitions: TransitionStatus[];
-  duplicatesDropped: number;
-  pendingWrites: { completionRows: number; logRows: number; projections: string[]; statusRows: string[]; alerts: number };
-  outages: string[];
-  operatorActions: OperatorRecord[];
-  /** A write is in flight right now (its queue may already look empty). */
-  writing: boolean;
+export function markFailed(round: Round, error: string): void {
+  round.state = 'failed';
+  round.error = error;
 }
 
-/** A transition's headline state: its most pressing round. */
-export function transitionHeadline(definition: TransitionDefinition, transition: TransitionState): RoundState {
-  if (transition.skipped) return 'skipped';
-  const states = Object.values(transition.rounds).map((r) => r.state);
-  const priority: RoundState[] = ['failed', 'blocked', 'overdue', 'triggering', 'waiting', 'triggered', 'monitored', 'skipped'];
-  if (isTransitionSettled(definition, transition) && !states.some((s) => s === 'failed' || s === 'blocked' || s === 'overdue')) {
-    return states.includes('triggered') ? 'triggered' : states.includes('monitored') ? 'monitored' : 'skipped';
-  }
-  return priority.find((p) => states.includes(p)) ?? 'waiting';
+export function markTriggered(round: Round, mode: TransitionDefinition['mode'], at: number): void {
+  round.state = mode === 'trigger' ? 'triggered' : 'monitored';
+  round.triggeredAt = at;
+  round.error = null;
 }
 
-export function currentPhase(definition: PipelineDefinition, state: GameDateState): string {
-  const open = definition.transitions.find((t) => {
-    const transition = state.transitions[t.name];
-    return !transition || !isTransitionSettled(t, transition);
-  });
-  return open?.name ?? 'done';
+export function markBlocked(round: Round, decision: Extract<RuleDecision, { kind: 'block' }>): void {
+  round.state = 'blocked';
+  round.blockReason = decision.reason;
+  round.reason = decision.reason;
+  round.missing = decision.missing;
 }
 
-export function dateStatus(definition: PipelineDefinition, state: GameDateState, writing = false): GameDateStatus {
-  return {
-    pipeline: state.pipeline,
-    gameDate: state.gameDate,
-    currentPhase: currentPhase(definition, state),
-    transitions: definition.transitions.map((t) => {
-      const transition = state.transitions[t.name] ?? emptyTransition(t.name);
-      const completed = completedKeys(transition);
-      return {
-        name: t.name,
-        state: transitionHeadline(t, transition),
-        settled: isTransitionSettled(t, transition),
-        completed,
-        missing: missingProcessors(t, completed),
-        unknownNames: transition.unknownNames,
-        reports: transition.reports,
-        rounds: Object.values(transition.rounds),
-        skipped: transition.skipped,
-      };
-    }),
-    duplicatesDropped: state.duplicatesDropped,
-    pendingWrites: {
-      completionRows: state.pendingCompletionRows.length,
-      logRows: state.pendingLogRows.length,
-      projections: state.dirtyProjections,
-      statusRows: state.dirtyStatusRows,
-      alerts: state.undeliveredAlerts.length,
-    },
-    outages: state.outages,
-    operatorActions: state.operatorActions,
-    writing,
-  };
+export function markSkipped(round: Round, reason: string): void {
+  round.state = 'skipped';
+  round.reason = reason;
+}
+
+/** One more overdue escalation; a waiting round becomes overdue, a blocked or failed one keeps its state. */
+export function markOverdue(round: Round, step: number): void {
+  round.overdueAlerts = step;
+  if (round.state === 'waiting') round.state = 'overdue';
+}
+
+export function markForced(round: Round, operator: string, now: number): void {
+  round.firstCompletionAt ??= now;
+  round.forcedBy = operator;
+}
+
+/** A fresh generation of the round: it triggers again (with a new trigger id) when its rule is met. */
+export function rearmRound(transition: TransitionState, key: string, now: number): Round {
+  const previous = transition.rounds[key];
+  const round = newRound(key, previous ? previous.generation + 1 : 0);
+  round.firstCompletionAt = now;
+  transition.rounds[key] = round;
+  transition.skipped = null;
+  return round;
+}
+
+/** The round is skipped; without a round of its own the whole transition is skipped for the date. */
+export function skipRound(transition: TransitionState, key: string, explicitRound: boolean, skip: { reason: string; operator: string }): Round {
+  const round = openRound(transition, key);
+  if (!explicitRound) transition.skipped = skip;
+  markSkipped(round, `operator_skip: ${skip.reason}`);
+  return round;
+}
+
+/** Every transition of the date is settled: nothing more is needed but the quiet period. */
+export function allTransitionsSettled(definition: PipelineDefinition, state: GameDateState): boolean {
+  return definition.transitions.every((def) => isTransitionSettled(def, transitionOf(state, def.name)));
 }
