@@ -6,6 +6,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY . .
 ARG BUILD_ID=unknown
-# Small young generation for every service (see limitHeapGrowth in worker/service-environment.ts).
+# Small young generation for every service (see limitHeapGrowth in service/service-environment.ts).
 ENV BUILD_ID=${BUILD_ID} METADATA_SERVER_DETECTION=none NODE_OPTIONS=--max-semi-space-size=2
 CMD ["node", "--require", "tsx/cjs", "worker/main.ts"]

@@ -155,7 +155,7 @@ export function createBigQueryLog(bigquery: BigQuery, datasetId: string): BigQue
         ${s.int(row.games_processed)}, ${s.string(row.status)}, ${s.json(row.metadata)}`,
       (chunk) => `${chunk.length} phase_execution_log row(s) for ${chunk[0]!.game_date} (${chunk.map((r) => `${r.phase_name} ${r.status}`).join(', ')})`,
     );
-    for (const row of rows) log.info('Execution log row recorded', { gameDate: row.game_date, transition: row.phase_name, status: row.status });
+    for (const row of rows) log.info('Execution log row recorded', { game_date: row.game_date, transition: row.phase_name, correlation_id: row.correlation_id, status: row.status });
   };
 
   const upsertCompletionStatuses = async (rows: CompletionStatusRow[]): Promise<void> => {
@@ -206,7 +206,7 @@ export function createBigQueryLog(bigquery: BigQuery, datasetId: string): BigQue
       const where = `the phase_completion_status row(s) for ${chunk[0]!.game_date} (${chunk.map((r) => r.phase).join(', ')})`;
       await run(s, `BEGIN TRANSACTION;\n${upserts.join('\n')}\nCOMMIT TRANSACTION;`, where);
     }
-    for (const row of rows) log.info('Completion status upserted', { gameDate: row.game_date, phase: row.phase, triggered: row.is_triggered });
+    for (const row of rows) log.info('Completion status upserted', { game_date: row.game_date, phase: row.phase, triggered: row.is_triggered });
   };
 
   return {
@@ -222,7 +222,7 @@ export function createBigQueryLog(bigquery: BigQuery, datasetId: string): BigQue
           ${s.timestamp(row.completed_at)}, ${s.bool(row.is_incremental)}, ${s.array(row.entities_changed)}, ${s.json(row.metadata)}`,
         (chunk) => `${chunk.length} phase_completions row(s) for ${chunk[0]!.game_date} (${chunk[0]!.phase})`,
       );
-      if (rows.length > 0) log.info('Completion rows recorded', { rows: rows.length, gameDate: rows[0]!.game_date });
+      if (rows.length > 0) log.info('Completion rows recorded', { rows: rows.length, game_date: rows[0]!.game_date });
     },
     recordExecutionLog: (row) => recordExecutionLogRows([row]),
     recordExecutionLogRows,

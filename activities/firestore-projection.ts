@@ -40,7 +40,7 @@ export function createFirestoreProjection(firestore: Firestore): (input: Firesto
     } catch (err) {
       throw classifyFirestoreError(err, where);
     }
-    log.info('Completion document projected', { document: where, written, triggered: input.meta._triggered });
+    log.info('Completion document projected', { game_date: input.gameDate, document: where, written, triggered: input.meta._triggered });
   };
 }
 

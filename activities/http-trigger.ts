@@ -29,7 +29,7 @@ export function createHttpTrigger(deps: HttpTriggerDeps = {}): (input: HttpTrigg
     const where = `HTTP trigger ${input.triggerId} for ${input.gameDate} (${input.transition}) to $${input.urlEnvVar}${input.path}`;
     const base = env[input.urlEnvVar]?.trim();
     if (!base) {
-      log.info('HTTP trigger not configured; nothing to call', { gameDate: input.gameDate, transition: input.transition, urlEnvVar: input.urlEnvVar });
+      log.info('HTTP trigger not configured; nothing to call', { game_date: input.gameDate, transition: input.transition, url_env_var: input.urlEnvVar });
       return { called: false };
     }
     const url = joinUrl(base, input.path, where);
@@ -54,7 +54,7 @@ export function createHttpTrigger(deps: HttpTriggerDeps = {}): (input: HttpTrigg
     if ((status >= 200 && status < 300) || status === 409) {
       await response.body?.cancel();
       const outcome = status === 409 ? 'already_running' : 'accepted';
-      log.info('HTTP trigger accepted', { gameDate: input.gameDate, transition: input.transition, status, outcome });
+      log.info('HTTP trigger accepted', { game_date: input.gameDate, transition: input.transition, status, outcome });
       return { called: true, status, outcome };
     }
     const excerpt = redact(await bodyExcerpt(response), base);

@@ -41,11 +41,13 @@ export function createTriggerPublisher(pubsub: PubSub): (input: PublishTriggerIn
       if (result.status === 'rejected') throw classifyPublishError(result.reason, where);
       messageIds.push(result.value);
     }
+    const correlationId = input.messages[0]?.data.correlation_id;
     log.info('Trigger published', {
-      gameDate: input.gameDate,
+      game_date: input.gameDate,
       transition: input.transition,
+      ...(typeof correlationId === 'string' ? { correlation_id: correlationId } : {}),
       topic: input.topic,
-      triggerId: input.triggerId,
+      trigger_id: input.triggerId,
       messages: messageIds.length,
     });
     return { messageIds };

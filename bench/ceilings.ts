@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Message, PubSub } from '@google-cloud/pubsub';
 import type { Client } from '@temporalio/client';
-import type { CompletionSignal } from '../pipeline/completion-message';
-import type { PipelineDefinition } from '../pipeline/pipeline-definition';
+import type { CompletionSignal } from '../contract/completion-message';
+import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { completionSignal, GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
 import type { SeasonMessage } from './season';
 

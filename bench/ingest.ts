@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { CompletionSignal } from '../pipeline/completion-message';
+import type { CompletionSignal } from '../contract/completion-message';
 import { completionSignal, gameDateWorkflowId } from '../workflows/game-date/messages';
 
 const { EventType } = temporal.api.enums.v1;

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
+import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
 import { triggerTaskQueue } from '../workflows/game-date/messages';
 import { startBenchEnvironment, type BenchEnvironment } from './bench-environment';
 import { pubsubCeiling, signalWithStartCeiling, terminateCeilingWorkflows } from './ceilings';

@@ -3,8 +3,8 @@
  * (with the aliases, extra known processors, failed runs and duplicates real producers send) plus prediction
  * batches, and the triggers the orchestrator must publish in answer. Deterministic for a given seed.
  */
-import type { CompletionMessage } from '../pipeline/completion-message';
-import type { PipelineDefinition, TransitionDefinition } from '../pipeline/pipeline-definition';
+import type { CompletionMessage } from '../contract/completion-message';
+import type { PipelineDefinition, TransitionDefinition } from '../contract/pipeline-definition';
 
 export interface SeasonOptions {
   /** First game date, `YYYY-MM-DD`; dates follow day by day. Past dates run Phase 3 in `overnight` mode. */

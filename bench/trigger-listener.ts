@@ -1,7 +1,7 @@
 /** Reads every trigger topic's reader subscription and notes when each expected trigger first arrived. */
 import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
-import type { PipelineDefinition } from '../pipeline/pipeline-definition';
-import { triggerSubscriptionName } from '../local-stack/pipeline-topics';
+import type { PipelineDefinition } from '../contract/pipeline-definition';
+import { triggerSubscriptionName } from '../contract/pipeline-topics';
 import { triggerKeyOf } from './season';
 
 export class TriggerListener {

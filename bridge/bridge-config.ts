@@ -1,15 +1,17 @@
 /** The bridge's configuration, validated at start. */
 import { z } from 'zod';
 import { loadAlertConfig, type AlertConfig } from '../activities/alert-channels';
-import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
-import type { PipelineDefinition } from '../pipeline/pipeline-definition';
-import { bindHostShape, googleEnvShape, parseServiceEnv, portVar, ServiceConfigError, temporalEnvShape } from '../worker/service-environment';
+import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
+import type { PipelineDefinition } from '../contract/pipeline-definition';
+import { bindHostShape, googleEnvShape, logLevelShape, parseServiceEnv, portVar, temporalEnvShape } from '../service/service-environment';
+import { configStep } from '../service/startup';
 
 export const DEFAULT_SUBSCRIPTION_TEMPLATE = '{topic}-orchestrator';
 
 export const bridgeEnvShape = {
   ...temporalEnvShape,
   ...bindHostShape,
+  ...logLevelShape,
   GOOGLE_CLOUD_PROJECT: googleEnvShape.GOOGLE_CLOUD_PROJECT,
   BRIDGE_HEALTH_PORT: portVar(8092, 'port of the bridge /health and /metrics server on 127.0.0.1'),
   BRIDGE_SUBSCRIPTION_TEMPLATE: z
@@ -46,11 +48,7 @@ export interface BridgeConfig {
 
 export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   const parsed = parseBridgeEnv(env);
-  try {
-    return { env: parsed, alertConfig: loadAlertConfig(env), definition: loadPipelineDefinition(parsed.PIPELINE_DEFINITION) };
-  } catch (error) {
-    throw new ServiceConfigError(`bridge cannot start: ${(error as Error).message}`);
-  }
+  return configStep('bridge', () => ({ env: parsed, alertConfig: loadAlertConfig(env), definition: loadPipelineDefinition(parsed.PIPELINE_DEFINITION) }));
 }
 
 export function subscriptionNameFor(template: string, topic: string): string {

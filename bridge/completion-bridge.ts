@@ -15,10 +15,11 @@ import { Duration } from '@google-cloud/pubsub';
 import type { Client } from '@temporalio/client';
 import type { Alert } from '../activities/activity-contracts';
 import { errorSummary } from '../activities/google-error-codes';
-import { parseCompletionMessage, type CompletionSignal } from '../pipeline/completion-message';
-import type { PipelineDefinition } from '../pipeline/pipeline-definition';
-import { deadLetterTopicName } from '../local-stack/pipeline-topics';
+import { parseCompletionMessage, type CompletionSignal } from '../contract/completion-message';
+import type { PipelineDefinition } from '../contract/pipeline-definition';
+import { deadLetterTopicName } from '../contract/pipeline-topics';
 import { completionSignal, GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
+import type { ServiceLogger } from '../service/logger';
 import type { BridgeMetrics } from './bridge-metrics';
 import type { TemporalReachability } from './temporal-reachability';
 
@@ -38,7 +39,7 @@ export interface CompletionBridgeOptions {
   onMessage?: (topic: string) => void;
   reachability: TemporalReachability;
   metrics: BridgeMetrics;
-  log: (message: string, fields?: Record<string, unknown>) => void;
+  log: ServiceLogger;
 }
 
 /** Dead-letter attribute values are bounded (Pub/Sub allows 1024 bytes per value). */
@@ -97,7 +98,7 @@ export class CompletionBridge {
       // Retryable stream errors are retried inside the client; what arrives here stopped the stream.
       const summary = errorSummary(error);
       this.subscriptionErrors.set(name, summary);
-      this.options.log(`subscription ${name} failed: ${summary}; reopening in 10 s`);
+      this.options.log.error({ subscription: name, topic, error: summary }, `subscription ${name} failed: ${summary}; reopening in 10 s`);
       void this.options
         .sendAlert({
           severity: 'critical',
@@ -106,7 +107,7 @@ export class CompletionBridge {
           dedupKey: `bridge:subscription:${name}:${summary.slice(0, 60)}`,
           timestamp: new Date().toISOString(),
         })
-        .catch((alertError: unknown) => this.options.log(`ALERT NOT DELIVERED for ${name}: ${errorSummary(alertError)}`));
+        .catch((alertError: unknown) => this.options.log.error({ subscription: name, topic, error: errorSummary(alertError) }, `ALERT NOT DELIVERED for ${name}`));
       subscription.removeAllListeners();
       void subscription.close().catch(() => undefined);
       this.subscriptions.delete(topic);
@@ -154,6 +155,7 @@ export class CompletionBridge {
       if (await this.signal(signal)) {
         remember(this.signalledIds, message.id);
         message.ack();
+        this.options.log.debug(this.messageFields(topic, message), 'signalled');
         metrics.acknowledged.inc({ topic, outcome: 'signalled' });
       } else {
         await this.backOff();
@@ -161,7 +163,7 @@ export class CompletionBridge {
       }
     } catch (error) {
       // Whatever went wrong, the message must come back rather than vanish.
-      this.options.log(`message ${message.id} on ${topic} could not be handled: ${errorSummary(error)}; nacked`);
+      this.options.log.warn({ ...this.messageFields(topic, message), error: errorSummary(error) }, `message ${message.id} on ${topic} could not be handled; nacked`);
       this.nack(topic, message, 'error');
     }
   }
@@ -202,19 +204,31 @@ export class CompletionBridge {
       attributes: { dlq_reason: boundedReason, source_topic: topic, source_message_id: message.id },
     });
     this.options.metrics.deadLettered.inc({ topic });
-    this.options.log(`message ${message.id} on ${topic} is invalid (${boundedReason}); moved to ${dlq}`);
+    this.options.log.warn({ ...this.messageFields(topic, message), reason: boundedReason, dead_letter_topic: dlq }, `message ${message.id} on ${topic} is invalid; moved to ${dlq}`);
     // Throws when no channel took the alert: then the message is nacked and dead-lettered again later,
     // which is better than an invalid message nobody hears about.
     await this.options.sendAlert({
       severity: 'error',
       title: `Invalid completion message moved to ${dlq}`,
       text: `Message ${message.id} on ${topic} cannot be processed: ${boundedReason}. Its body is kept in ${dlq} (attributes dlq_reason, source_topic, source_message_id); fix the producer, then republish it to ${topic} if it matters.`,
-      gameDate: gameDateHint(message.data),
+      gameDate: bodyFields(message.data).gameDate,
       dedupKey: `bridge:dead-letter:${topic}:${message.id}`,
       timestamp: new Date().toISOString(),
     });
     message.ack();
     this.options.metrics.acknowledged.inc({ topic, outcome: 'dead_lettered' });
+  }
+
+  /** What a log line about this message carries: its id and topic, and its date, transition and trace id where known. */
+  private messageFields(topic: string, message: Message): Record<string, string | undefined> {
+    const body = bodyFields(message.data);
+    return {
+      message_id: message.id,
+      topic,
+      transition: this.options.definition.transitions.find((t) => t.completionTopic === topic)?.name,
+      game_date: body.gameDate,
+      correlation_id: body.correlationId,
+    };
   }
 
   private nack(topic: string, message: Message, reason: string): void {
@@ -241,12 +255,15 @@ function remember(ids: Set<string>, id: string): void {
   ids.add(id);
 }
 
-/** The message's game_date when it is a proper date, so the alert can name it; undefined otherwise. */
-function gameDateHint(data: Buffer): string | undefined {
+/** The message's game_date (when it is a proper date) and correlation_id, read leniently from a body that may be invalid. */
+function bodyFields(data: Buffer): { gameDate?: string; correlationId?: string } {
   try {
-    const value = (JSON.parse(data.toString('utf8')) as { game_date?: unknown }).game_date;
-    return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined;
+    const body = JSON.parse(data.toString('utf8')) as { game_date?: unknown; correlation_id?: unknown };
+    return {
+      ...(typeof body.game_date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(body.game_date) ? { gameDate: body.game_date } : {}),
+      ...(typeof body.correlation_id === 'string' ? { correlationId: body.correlation_id } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }

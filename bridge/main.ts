@@ -6,9 +6,10 @@
 import { PubSub } from '@google-cloud/pubsub';
 import { Client, Connection } from '@temporalio/client';
 import { createAlertPathStatus, createAlertSender } from '../activities/alert-channels';
-import { alertPathProbe, createHealthChecker, pubsubProbe, serveHealth, type HealthProbe } from '../activities/health-checker';
-import { errorSummary } from '../activities/google-error-codes';
-import { limitHeapGrowth, resolveBuildId, serviceLogger, ServiceConfigError } from '../worker/service-environment';
+import { alertPathProbe, createHealthChecker, pubsubProbe, serveHealth, type HealthProbe } from '../service/health-server';
+import { createServiceLogger } from '../service/logger';
+import { limitHeapGrowth, resolveBuildId } from '../service/service-environment';
+import { configStep, runService } from '../service/startup';
 import { loadBridgeConfig, subscriptionNameFor } from './bridge-config';
 import { createBridgeMetrics } from './bridge-metrics';
 import { CompletionBridge } from './completion-bridge';
@@ -17,23 +18,18 @@ import { SilentTopicWatcher } from '../watchdogs/silent-topic-watcher';
 import { loadWatchdogConfig } from '../watchdogs/watchdog-config';
 import { WorkerPollerWatcher } from '../watchdogs/worker-poller-watcher';
 
-const log = serviceLogger('bridge');
+const log = createServiceLogger('bridge');
 
 async function main(): Promise<void> {
   limitHeapGrowth();
   const { env, alertConfig, definition } = loadBridgeConfig();
   const buildId = resolveBuildId();
-  let watchdogConfig: ReturnType<typeof loadWatchdogConfig>;
-  try {
-    watchdogConfig = loadWatchdogConfig(process.env);
-  } catch (error) {
-    throw new ServiceConfigError(`bridge cannot start: ${(error as Error).message}`);
-  }
+  const watchdogConfig = configStep('bridge', () => loadWatchdogConfig(process.env));
   const metrics = createBridgeMetrics(buildId);
   const alertPathStatus = createAlertPathStatus();
   const sendAlert = createAlertSender(alertConfig, {
     status: alertPathStatus,
-    warn: (message, fields) => log(message, fields),
+    warn: (message, fields) => log.warn(fields, message),
   });
   const pubsub = new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT });
   // Lazy: the bridge starts (and reports itself unhealthy, and alerts) even while Temporal is down.
@@ -122,33 +118,34 @@ async function main(): Promise<void> {
   }, env.SERVICE_BIND_HOST);
 
   bridge.start();
-  log(
-    `ready: ${bridge
-      .describe()
-      .map((s) => s.subscription)
-      .join(', ')} → Temporal ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE}), ` +
-      `build ${buildId.slice(0, 12)}, health http://127.0.0.1:${health.port}/health, metrics http://127.0.0.1:${health.port}/metrics`,
+  log.info(
+    {
+      subscriptions: bridge.describe().map((s) => s.subscription),
+      temporal: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      task_queue: env.TEMPORAL_TASK_QUEUE,
+      build_id: buildId,
+      health: `http://127.0.0.1:${health.port}/health`,
+      metrics: `http://127.0.0.1:${health.port}/metrics`,
+    },
+    `ready: ${bridge.describe().length} subscriptions → Temporal ${env.TEMPORAL_ADDRESS}, build ${buildId.slice(0, 12)}`,
   );
 
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: draining in-flight messages`);
+  let stopped: Promise<void> | undefined;
+  const drainAndClose = async (signal: string): Promise<void> => {
+    log.info(`${signal}: draining in-flight messages`);
     clearInterval(temporalTimer);
     clearInterval(watchdogTimer);
     const { drained } = await bridge.stop(env.BRIDGE_SHUTDOWN_GRACE_SECONDS * 1000);
-    log(drained ? 'drained; acknowledgements flushed' : 'grace period over; unfinished messages will be redelivered');
+    log.info(drained ? 'drained; acknowledgements flushed' : 'grace period over; unfinished messages will be redelivered');
     await health.close();
     await Promise.allSettled([pubsub.close(), connection.close()]);
-    log('shut down');
-    process.exit(0);
+    log.info('shut down');
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, (s) => void shutdown(s));
+  // Runs until the first signal's shutdown has finished; a second signal waits for the same one.
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, (s) => void (stopped ??= drainAndClose(s)).then(resolve));
+  });
 }
 
-main().catch((error: unknown) => {
-  const message = error instanceof ServiceConfigError ? error.message : `bridge failed: ${error instanceof Error ? (error.stack ?? errorSummary(error)) : String(error)}`;
-  process.stderr.write(`${new Date().toISOString()} [bridge] ${message}\n`);
-  process.exit(1);
-});
+runService('bridge', log, main);

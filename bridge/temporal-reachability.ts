@@ -5,10 +5,11 @@
  */
 import type { Alert } from '../activities/activity-contracts';
 import { errorSummary } from '../activities/google-error-codes';
+import type { ServiceLogger } from '../service/logger';
 
 export interface ReachabilityDeps {
   sendAlert: (alert: Alert) => Promise<unknown>;
-  log: (message: string, fields?: Record<string, unknown>) => void;
+  log: ServiceLogger;
   onChange?: (reachable: boolean) => void;
   address: string;
   realertMs?: number;
@@ -31,7 +32,7 @@ export class TemporalReachability {
   succeeded(): void {
     if (this.unreachableSince === null) return;
     const minutes = ((this.now() - this.unreachableSince) / 60_000).toFixed(1);
-    this.deps.log(`Temporal at ${this.deps.address} is reachable again after ${minutes} min; redelivered messages will now be signalled`);
+    this.deps.log.info(`Temporal at ${this.deps.address} is reachable again after ${minutes} min; redelivered messages will now be signalled`);
     this.raise({
       severity: 'info',
       title: 'Bridge reaches Temporal again',
@@ -50,7 +51,7 @@ export class TemporalReachability {
     if (this.unreachableSince === null) {
       this.unreachableSince = now;
       this.deps.onChange?.(false);
-      this.deps.log(`cannot reach Temporal at ${this.deps.address}: ${this.lastError}; messages are not acknowledged until it answers`);
+      this.deps.log.warn(`cannot reach Temporal at ${this.deps.address}: ${this.lastError}; messages are not acknowledged until it answers`);
     } else if (now - this.lastAlertAt < this.realertMs) {
       return;
     }
@@ -73,7 +74,7 @@ export class TemporalReachability {
 
   private raise(alert: Omit<Alert, 'timestamp'>): void {
     this.deps.sendAlert({ ...alert, timestamp: new Date(this.now()).toISOString() }).catch((error: unknown) => {
-      this.deps.log(`ALERT NOT DELIVERED: ${alert.title}: ${errorSummary(error)}`);
+      this.deps.log.error(`ALERT NOT DELIVERED: ${alert.title}: ${errorSummary(error)}`);
     });
   }
 }

@@ -2,7 +2,7 @@
 import { BigQuery } from '@google-cloud/bigquery';
 import { PubSub } from '@google-cloud/pubsub';
 import { DEFAULT_BIGQUERY_DATASET, ensureBigQuerySchema } from '../activities/bigquery-schema';
-import { pipelineTopics } from './pipeline-topics';
+import { pipelineTopics } from '../contract/pipeline-topics';
 import { ensurePubSubResources } from './pubsub-resources';
 
 async function main(): Promise<void> {

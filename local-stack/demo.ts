@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
+import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
 import { gameDateWorkflowId, statusQuery } from '../workflows/game-date/messages';
 import type { GameDateStatus } from '../workflows/game-date/status';
 import { DEFAULT_ALERT_SINK_PORT, type ReceivedAlert } from './alert-sink';
-import { deadLetterTopicName } from './pipeline-topics';
+import { deadLetterTopicName } from '../contract/pipeline-topics';
 import { readPidFile } from './stack';
 import { endpointsToEnv, type StackEndpoints } from './stack-endpoints';
 

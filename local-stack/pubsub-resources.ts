@@ -5,7 +5,7 @@ import {
   deadLetterTopicName,
   triggerSubscriptionName,
   type PipelineTopics,
-} from './pipeline-topics';
+} from '../contract/pipeline-topics';
 
 const ALREADY_EXISTS = 6;
 

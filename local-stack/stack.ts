@@ -12,7 +12,7 @@ import {
   stopProcessGroup,
   type ManagedProcess,
 } from './managed-process';
-import { pipelineTopics } from './pipeline-topics';
+import { pipelineTopics } from '../contract/pipeline-topics';
 import { LOOPBACK, assertPortsFree, freePorts, portsFromEnv, type StackPorts } from './ports';
 import { ensurePubSubResources } from './pubsub-resources';
 import { waitUntilReady } from './readiness';

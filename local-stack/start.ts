@@ -2,6 +2,7 @@
  * `npm start`: the local stack in the foreground. Ctrl-C (SIGINT) or SIGTERM stops every process.
  * Processes that need the stack (worker, bridge) are added to `companions` and stopped first.
  */
+import { prettyFactory } from 'pino-pretty';
 import { DEFAULT_ALERT_SINK_PORT, formatAlert, startAlertSink } from './alert-sink';
 import { formatEndpoints } from './endpoint-report';
 import { devStackOptions, startStack, type RunningStack } from './stack';
@@ -22,6 +23,18 @@ function paint(name: keyof typeof COLOURS, text: string, bold = false): string {
   return `\x1b[${bold ? '1;' : ''}${COLOURS[name]}m${text}\x1b[0m`;
 }
 
+/** The services log JSON lines (what production collects); here they are made readable. */
+const prettyLogLine = prettyFactory({ colorize: useColour, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss.l', singleLine: true });
+
+function readable(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    return prettyLogLine(line).trimEnd();
+  } catch {
+    return line;
+  }
+}
+
 function printer(name: keyof typeof COLOURS): (line: string) => void {
   const prefix = paint(name, `${name.padEnd(6)} |`);
   return (line) => console.log(`${prefix} ${line}`);
@@ -40,7 +53,7 @@ function serviceCompanion(name: 'worker' | 'bridge'): Companion {
     name,
     async start(endpoints) {
       const print = printer(name);
-      const service = spawnService(name, SERVICE_SCRIPTS[name], serviceEnv(endpoints), (line) => print(line.replace(/^\S+ \[(worker|bridge)\] /, '')));
+      const service = spawnService(name, SERVICE_SCRIPTS[name], serviceEnv(endpoints), (line) => print(readable(line)));
       await service.waitForLine(/\bready:/, 120_000);
       let stopping = false;
       void service.exited.then(({ code, signal }) => {

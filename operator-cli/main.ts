@@ -4,8 +4,8 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { isCalendarDate } from '../pipeline/completion-fields';
-import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
+import { isCalendarDate } from '../contract/completion-fields';
+import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
 import { gameDateWorkflowId, operatorCommandUpdate, searchAttributes, statusQuery, type OperatorAction } from '../workflows/game-date/messages';
 import { formatDateStatus } from './date-status-report';
 

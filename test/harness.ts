@@ -1,6 +1,8 @@
 /**
- * Shared test infrastructure: one local stack per mocha run (free ports, temp dir), plus lazily
- * created Temporal test environments. Root hooks (test/root-hooks.ts) start and stop it.
+ * Shared test infrastructure: the quiet SDK runtime, lazily created Temporal test environments and, for
+ * stack-backed test files (`*.integration.test.ts`), one local stack per mocha run (free ports, temp dir).
+ * Root hooks (test/root-hooks.ts) start and stop it; unit test files never get a stack, so a unit file that
+ * asks for one fails at once instead of passing only when it happens to run beside integration files.
  */
 import { constants } from 'node:os';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -10,7 +12,12 @@ import { startStack, testStackOptions, type RunningStack } from '../local-stack/
 import { endpointsToEnv, type StackEndpoints } from '../local-stack/stack-endpoints';
 import { loadToolPaths } from '../local-stack/tools';
 
+/** How a test file says it needs the local stack. */
+export const STACK_TEST_FILE_SUFFIX = '.integration.test.ts';
+
 let stack: RunningStack | undefined;
+/** Set once the root hooks have run: whether this run has a stack at all. */
+let stackInRun: boolean | undefined;
 let timeSkipping: Promise<TestWorkflowEnvironment> | undefined;
 let devServer: Promise<TestWorkflowEnvironment> | undefined;
 
@@ -30,9 +37,13 @@ function installQuietRuntime(): void {
   });
 }
 
-/** Starts the run's stack and exports its endpoints to process.env (endpointsToEnv). */
-export async function startHarness(): Promise<void> {
-  if (stack) return;
+/**
+ * Prepares the run: the quiet runtime always; with `withStack`, the stack too, its endpoints exported to
+ * process.env (endpointsToEnv).
+ */
+export async function startHarness({ withStack }: { withStack: boolean }): Promise<void> {
+  if (stackInRun !== undefined) return;
+  stackInRun = withStack;
   process.env.METADATA_SERVER_DETECTION = 'none';
   installQuietRuntime();
   // Mocha does not handle Ctrl-C itself, and the services live in their own process groups. A signal
@@ -40,6 +51,7 @@ export async function startHarness(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => void stopHarness().finally(() => process.exit(128 + constants.signals[signal])));
   }
+  if (!withStack) return;
   stack = await startTestStack();
   Object.assign(process.env, endpointsToEnv(stack.endpoints));
 }
@@ -55,7 +67,7 @@ async function startTestStack(attempts = 3): Promise<RunningStack> {
   }
 }
 
-/** Tears down the Temporal environments, then every process of the stack. */
+/** Tears down the Temporal environments, then every process of the stack if the run has one. */
 export async function stopHarness(): Promise<void> {
   const environments = [timeSkipping, devServer];
   timeSkipping = undefined;
@@ -72,8 +84,11 @@ export async function stopHarness(): Promise<void> {
 
 /** Endpoints of the stack shared by this mocha run. */
 export function testStack(): StackEndpoints {
-  if (!stack) throw new Error('The test stack is not running: test/root-hooks.ts starts it (run tests through mocha).');
-  return stack.endpoints;
+  if (stack) return stack.endpoints;
+  if (stackInRun === false) {
+    throw new Error(`This test needs the local stack: name its file *${STACK_TEST_FILE_SUFFIX} so that it runs with the stack (npm run test:integration).`);
+  }
+  throw new Error('The test stack is not running: test/root-hooks.ts starts it before the first hook or test (run tests through mocha).');
 }
 
 /** The shared time-skipping test server (from the pinned wheel), created on first use. */

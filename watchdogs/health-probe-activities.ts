@@ -4,7 +4,7 @@
  * here and never enter workflow history or logs; results name endpoints only.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { HealthProbeResult, HeartbeatResult } from './watchdog-contracts';
+import type { HealthProbeResult, HeartbeatResult } from '../workflows/watchdogs/watchdog-contracts';
 
 export const HEARTBEAT_URL_VAR = 'WATCHDOG_HEARTBEAT_URL';
 

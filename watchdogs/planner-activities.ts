@@ -4,10 +4,10 @@
  */
 import type { BigQuery } from '@google-cloud/bigquery';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { calendarDateIn } from '../pipeline/game-date-mode';
-import type { PipelineDefinition } from '../pipeline/pipeline-definition';
+import { calendarDateIn } from '../contract/game-date-mode';
+import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
-import type { PlanInput, PlanResult } from './watchdog-contracts';
+import type { PlanInput, PlanResult } from '../workflows/watchdogs/watchdog-contracts';
 import { calendarDates, plannedExpectations, planningWindow, type LoadedPlanning } from './planning';
 
 export interface PlannerDeps {

@@ -19,8 +19,8 @@ import { readFileSync } from 'node:fs';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { isCalendarDate } from '../pipeline/completion-fields';
-import type { PipelineDefinition } from '../pipeline/pipeline-definition';
+import { isCalendarDate } from '../contract/completion-fields';
+import type { PipelineDefinition } from '../contract/pipeline-definition';
 import type { PlannedExpectation } from '../workflows/game-date/messages';
 
 const calendarDate = z.string().refine(isCalendarDate, 'must be a YYYY-MM-DD calendar date');

@@ -14,12 +14,12 @@ import { heartbeat } from '@temporalio/activity';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { CompletionRow, CompletionStatusRow, ExecutionLogRow, FirestoreProjectionInput, TransitionActivities } from '../activities/activity-contracts';
 import { PHASE_COMPLETIONS_TABLE, PHASE_COMPLETION_STATUS_TABLE, PHASE_EXECUTION_LOG_TABLE } from '../activities/bigquery-schema';
-import type { PipelineDefinition, TransitionDefinition } from '../pipeline/pipeline-definition';
+import type { PipelineDefinition, TransitionDefinition } from '../contract/pipeline-definition';
 import { GAME_DATE_WORKFLOW_TYPE } from '../workflows/game-date/messages';
 import { gameDateStateQuery } from '../workflows/game-date/internal-messages';
 import { completionStatusRow, firestoreProjection } from '../workflows/game-date/records';
 import { withStateDefaults, type GameDateState, type TransitionState } from '../workflows/game-date/state';
-import type { Discrepancy, ReconcileInput, ReconcileResult } from './watchdog-contracts';
+import type { Discrepancy, ReconcileInput, ReconcileResult } from '../workflows/watchdogs/watchdog-contracts';
 
 export type ProjectionWriters = Pick<TransitionActivities, 'projectCompletionDocument' | 'recordCompletionRows' | 'recordExecutionLog' | 'upsertCompletionStatus'>;
 

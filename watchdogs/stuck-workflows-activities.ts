@@ -6,7 +6,7 @@
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { GAME_DATE_WORKFLOW_TYPE } from '../workflows/game-date/messages';
-import type { FindStuckInput, StuckKind, StuckWorkflow } from './watchdog-contracts';
+import type { FindStuckInput, StuckKind, StuckWorkflow } from '../workflows/watchdogs/watchdog-contracts';
 
 export interface StuckWorkflowsDeps {
   client: Client;

@@ -5,8 +5,8 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Firestore } from '@google-cloud/firestore';
 import type { Client } from '@temporalio/client';
-import type { PipelineDefinition } from '../pipeline/pipeline-definition';
-import type { WatchdogActivities } from './watchdog-contracts';
+import type { PipelineDefinition } from '../contract/pipeline-definition';
+import type { WatchdogActivities } from '../workflows/watchdogs/watchdog-contracts';
 import { createHealthProbes } from './health-probe-activities';
 import { createPlanner } from './planner-activities';
 import type { LoadedPlanning } from './planning';

@@ -4,8 +4,8 @@
  * the stuck-workflow watchdog alerts on `scheduleProblems`.
  */
 import type { Client } from '@temporalio/client';
-import type { HealthProbe } from '../activities/health-checker';
-import type { ScheduleProblem, WatchdogName, WatchdogOutcome } from './watchdog-contracts';
+import type { HealthProbe } from '../service/health-server';
+import type { ScheduleProblem, WatchdogName, WatchdogOutcome } from '../workflows/watchdogs/watchdog-contracts';
 
 export type WatchdogStatus = Partial<Record<WatchdogName, { lastSuccessAt: number | null; lastFailureAt: number | null; lastError: string | null }>>;
 

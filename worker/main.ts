@@ -5,7 +5,7 @@
  * drain the worker (in-flight tasks finish) before the process exits.
  */
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { createActivities, createAlertPathStatus } from '../activities';
 import {
@@ -16,38 +16,34 @@ import {
   pubsubProbe,
   serveHealth,
   temporalProbe,
-} from '../activities/health-checker';
+} from '../service/health-server';
 import { createPreviousRunLoader } from '../activities/previous-run';
-import { DEFAULT_PIPELINE_DEFINITION_PATH } from '../pipeline/load-pipeline-definition';
+import { DEFAULT_PIPELINE_DEFINITION_PATH } from '../contract/load-pipeline-definition';
 import { loadPlanning } from '../watchdogs/planning';
 import { createWatchdogActivities } from '../watchdogs/watchdog-activities';
 import { loadWatchdogConfig } from '../watchdogs/watchdog-config';
 import { ensureWatchdogSchedules, watchdogScheduleIds } from '../watchdogs/watchdog-schedules';
 import { createWatchdogStatus, watchdogHealthProbe } from '../watchdogs/watchdog-status';
-import { createGoogleClients, limitHeapGrowth, resolveBuildId, serviceLogger, ServiceConfigError } from './service-environment';
+import { createServiceLogger, temporalLogger } from '../service/logger';
+import { createGoogleClients, limitHeapGrowth, resolveBuildId } from '../service/service-environment';
+import { configStep, runService } from '../service/startup';
 import { createTriggerWorker } from './trigger-worker';
 import { loadWorkerConfig } from './worker-config';
 import { bundleWorkflowsInChild } from './workflow-bundle';
 import { workflowFailureErrorTypes } from './workflow-failure-policy';
 
-const log = serviceLogger('worker');
+const log = createServiceLogger('worker');
 
 async function main(): Promise<void> {
   limitHeapGrowth();
   const config = loadWorkerConfig();
   const { env, definition } = config;
   const buildId = resolveBuildId();
-  let watchdogConfig: ReturnType<typeof loadWatchdogConfig>;
-  let planning: ReturnType<typeof loadPlanning>;
-  try {
-    watchdogConfig = loadWatchdogConfig(process.env);
-    planning = loadPlanning(env.PIPELINE_DEFINITION ?? DEFAULT_PIPELINE_DEFINITION_PATH, definition);
-  } catch (error) {
-    throw new ServiceConfigError(`worker cannot start: ${(error as Error).message}`);
-  }
+  const watchdogConfig = configStep('worker', () => loadWatchdogConfig(process.env));
+  const planning = configStep('worker', () => loadPlanning(env.PIPELINE_DEFINITION ?? DEFAULT_PIPELINE_DEFINITION_PATH, definition));
   const runtimeMetricsAddress = `127.0.0.1:${env.WORKER_TEMPORAL_METRICS_PORT}`;
   Runtime.install({
-    logger: new DefaultLogger(env.LOG_LEVEL),
+    logger: temporalLogger(log, env.LOG_LEVEL),
     telemetryOptions: {
       logging: { filter: { core: env.LOG_LEVEL === 'INFO' ? 'WARN' : env.LOG_LEVEL, other: env.LOG_LEVEL }, forward: {} },
       metrics: { prometheus: { bindAddress: runtimeMetricsAddress } },
@@ -139,11 +135,19 @@ async function main(): Promise<void> {
     },
   }, env.SERVICE_BIND_HOST);
 
-  log(
-    `ready: task queues ${env.TEMPORAL_TASK_QUEUE} and ${triggerWorker.options.taskQueue} on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}), pipeline ${definition.pipeline}, ` +
-      `build ${buildId.slice(0, 12)}, alerts via ${config.alertConfig.channels.map((c) => c.name).join(', ')}, ` +
-      `health http://127.0.0.1:${health.port}/health, metrics http://127.0.0.1:${health.port}/metrics, ` +
-      `watchdog schedules ${watchdogConfig.enabled ? `created [${schedules.created.join(', ')}] updated [${schedules.updated.join(', ')}]` : 'disabled (WATCHDOGS_ENABLED=0)'}`,
+  log.info(
+    {
+      task_queues: [env.TEMPORAL_TASK_QUEUE, triggerWorker.options.taskQueue],
+      temporal: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      pipeline: definition.pipeline,
+      build_id: buildId,
+      alert_channels: config.alertConfig.channels.map((c) => c.name),
+      health: `http://127.0.0.1:${health.port}/health`,
+      metrics: `http://127.0.0.1:${health.port}/metrics`,
+      watchdog_schedules: watchdogConfig.enabled ? { created: schedules.created, updated: schedules.updated } : 'disabled (WATCHDOGS_ENABLED=0)',
+    },
+    `ready: task queues ${env.TEMPORAL_TASK_QUEUE} and ${triggerWorker.options.taskQueue}, pipeline ${definition.pipeline}, build ${buildId.slice(0, 12)}`,
   );
   // Runtime's default shutdown signals (SIGINT, SIGTERM, …) make both workers stop polling and drain;
   // if one of them fails, the other is shut down too, so the process never runs half a worker.
@@ -151,19 +155,12 @@ async function main(): Promise<void> {
     for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
     throw error;
   })));
-  log('stopped polling; in-flight tasks finished');
+  log.info('stopped polling; in-flight tasks finished');
   await health.close();
   await clientConnection.close();
   await connection.close();
   await Promise.allSettled([google.pubsub.close(), google.firestore.terminate()]);
-  log('shut down');
+  log.info('shut down');
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    const message = error instanceof ServiceConfigError ? error.message : `worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
-    process.stderr.write(`${new Date().toISOString()} [worker] ${message}\n`);
-    process.exit(1);
-  },
-);
+runService('worker', log, main);

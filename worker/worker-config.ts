@@ -1,8 +1,9 @@
 /** The worker's configuration, validated at start (environment, alert channels, pipeline definition). */
 import { loadAlertConfig, type AlertConfig } from '../activities/alert-channels';
-import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
-import type { PipelineDefinition } from '../pipeline/pipeline-definition';
-import { bindHostShape, googleEnvShape, parseServiceEnv, portVar, temporalEnvShape, ServiceConfigError } from './service-environment';
+import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
+import type { PipelineDefinition } from '../contract/pipeline-definition';
+import { bindHostShape, googleEnvShape, logLevelShape, parseServiceEnv, portVar, temporalEnvShape } from '../service/service-environment';
+import { configStep } from '../service/startup';
 import { z } from 'zod';
 
 export const workerEnvShape = {
@@ -19,7 +20,7 @@ export const workerEnvShape = {
     .default(200)
     .describe('date workflows kept in memory between tasks (0: none); an evicted one is replayed from its history on its next task'),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
-  LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO').describe('worker log level'),
+  ...logLevelShape,
   PIPELINE_DEFINITION: z.string().optional().describe('path of the pipeline definition file'),
 };
 
@@ -36,17 +37,5 @@ function parseWorkerEnv(env: NodeJS.ProcessEnv) {
 /** Throws a ServiceConfigError naming what is wrong; the worker never starts half-configured. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = parseWorkerEnv(env);
-  let alertConfig: AlertConfig;
-  try {
-    alertConfig = loadAlertConfig(env);
-  } catch (error) {
-    throw new ServiceConfigError(`worker cannot start: ${(error as Error).message}`);
-  }
-  let definition: PipelineDefinition;
-  try {
-    definition = loadPipelineDefinition(parsed.PIPELINE_DEFINITION);
-  } catch (error) {
-    throw new ServiceConfigError(`worker cannot start: ${(error as Error).message}`);
-  }
-  return { env: parsed, alertConfig, definition };
+  return configStep('worker', () => ({ env: parsed, alertConfig: loadAlertConfig(env), definition: loadPipelineDefinition(parsed.PIPELINE_DEFINITION) }));
 }

@@ -4,7 +4,8 @@
  * it can never be stale. Run as a script, this file is the child: it bundles and sends the code back.
  */
 import { fork } from 'node:child_process';
-import { bundleWorkflowCode, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import { bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
+import { createServiceLogger, temporalLogger } from '../service/logger';
 
 /** Bundles `workflowsPath` in a child process and returns the code. */
 export function bundleWorkflowsInChild(workflowsPath: string, logLevel: LogLevel): Promise<{ code: string }> {
@@ -24,9 +25,11 @@ export function bundleWorkflowsInChild(workflowsPath: string, logLevel: LogLevel
   });
 }
 
+const log = createServiceLogger('workflow-bundler');
+
 async function runChild(): Promise<void> {
   const [workflowsPath, logLevel] = process.argv.slice(2) as [string, LogLevel];
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger(logLevel) });
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: temporalLogger(log, logLevel) });
   await new Promise<void>((resolve, reject) => process.send!(code, (error: Error | null) => (error ? reject(error) : resolve())));
 }
 
@@ -35,7 +38,7 @@ if (require.main === module) {
   runChild().then(
     () => process.exit(0),
     (error: unknown) => {
-      process.stderr.write(`workflow bundling failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      log.fatal(`workflow bundling failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       process.exit(1);
     },
   );

@@ -1,6 +1,6 @@
 /** The workflows a worker registers. */
 export { gameDateWorkflow } from './game-date/workflow';
-export { plannerWorkflow } from './planner-workflow';
-export { reconciliationWorkflow } from './reconciliation-workflow';
-export { stuckWorkflowsWorkflow } from './stuck-workflows-workflow';
-export { healthProbeWorkflow } from './health-probe-workflow';
+export { plannerWorkflow } from './watchdogs/planner-workflow';
+export { reconciliationWorkflow } from './watchdogs/reconciliation-workflow';
+export { stuckWorkflowsWorkflow } from './watchdogs/stuck-workflows-workflow';
+export { healthProbeWorkflow } from './watchdogs/health-probe-workflow';

@@ -1,7 +1,7 @@
 /**
- * What the activity tests share: Google clients pointed at the emulators of this test run (the root hooks
- * export their addresses as environment variables), a Temporal activity context to run activities in, and
- * unique names so tests never collide on a topic, collection or date.
+ * What the activity tests share: Google clients pointed at the emulators of this test run (testStack(), so
+ * only stack-backed files can use them), a Temporal activity context to run activities in, and unique
+ * names so tests never collide on a topic, collection or date.
  */
 import { randomUUID } from 'node:crypto';
 import { BigQuery } from '@google-cloud/bigquery';
@@ -9,23 +9,18 @@ import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
 import { DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
-
-export function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the activity tests through mocha so the root hooks start the local stack`);
-  return value;
-}
+import { testStack } from '../harness';
 
 export function projectId(): string {
-  return requireEnv('GOOGLE_CLOUD_PROJECT');
+  return testStack().projectId;
 }
 
+/** The client finds the emulator through PUBSUB_EMULATOR_HOST, which the harness exported with the stack. */
 export function testPubSub(): PubSub {
-  requireEnv('PUBSUB_EMULATOR_HOST');
   return new PubSub({ projectId: projectId() });
 }
 
-export function testFirestore(host = requireEnv('FIRESTORE_EMULATOR_HOST')): Firestore {
+export function testFirestore(host = testStack().firestoreEmulatorHost): Firestore {
   // The client lets FIRESTORE_EMULATOR_HOST override any host setting, read once in the constructor, so a
   // fault test pointing at its own emulator swaps the variable for the construction only.
   const previous = process.env.FIRESTORE_EMULATOR_HOST;
@@ -38,12 +33,12 @@ export function testFirestore(host = requireEnv('FIRESTORE_EMULATOR_HOST')): Fir
   }
 }
 
-export function testBigQuery(apiEndpoint = requireEnv('BIGQUERY_API_ENDPOINT')): BigQuery {
+export function testBigQuery(apiEndpoint = testStack().bigqueryApiEndpoint): BigQuery {
   return new BigQuery({ projectId: projectId(), apiEndpoint });
 }
 
 export function testDataset(): string {
-  return requireEnv('BIGQUERY_DATASET');
+  return testStack().bigqueryDataset;
 }
 
 export function uniqueSuffix(): string {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { bridgeEnvShape } from '../../bridge/bridge-config';
-import { parseServiceEnv, ServiceConfigError } from '../../worker/service-environment';
+import { parseServiceEnv } from '../../service/service-environment';
+import { ServiceConfigError } from '../../service/startup';
 
 const base = { GOOGLE_CLOUD_PROJECT: 'nba-local' };
 

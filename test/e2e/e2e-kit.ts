@@ -8,10 +8,10 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import { startAlertSink, type AlertSink } from '../../local-stack/alert-sink';
-import { deadLetterTopicName, pipelineTopics } from '../../local-stack/pipeline-topics';
+import { deadLetterTopicName, pipelineTopics } from '../../contract/pipeline-topics';
 import { SERVICE_SCRIPTS, spawnService, type ServiceProcess } from '../../local-stack/service-process';
 import { endpointsToEnv, type StackEndpoints } from '../../local-stack/stack-endpoints';
-import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition';
+import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
 import { testStack } from '../harness';
 
 export const PHASE2_TOPIC = 'nba-phase2-raw-complete';

@@ -13,7 +13,7 @@ import { createActivities } from '../../activities';
 import type { AlertConfig } from '../../activities/alert-channels';
 import { createPreviousRunLoader } from '../../activities/previous-run';
 import type { WebhookAlertPayload } from '../../activities/alert-channels';
-import type { PipelineDefinition } from '../../pipeline/pipeline-definition';
+import type { PipelineDefinition } from '../../contract/pipeline-definition';
 import { createWatchdogActivities, type WatchdogDeps } from '../../watchdogs/watchdog-activities';
 import { parsePlanning, type LoadedPlanning, type PlanningConfig } from '../../watchdogs/planning';
 import { createTriggerWorker } from '../../worker/trigger-worker';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseServiceEnv, ServiceConfigError } from '../../worker/service-environment';
+import { parseServiceEnv } from '../../service/service-environment';
+import { ServiceConfigError } from '../../service/startup';
 import { workerEnvShape } from '../../worker/worker-config';
 import { bundleWorkflowsInChild } from '../../worker/workflow-bundle';
 

@@ -1,5 +1,5 @@
 /** Builders of realistic completion signals for workflow tests. */
-import type { CompletionMessage, CompletionSignal } from '../../pipeline/completion-message';
+import type { CompletionMessage, CompletionSignal } from '../../contract/completion-message';
 
 let sequence = 0;
 

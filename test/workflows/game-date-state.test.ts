@@ -3,9 +3,9 @@
  * transition is exercised through the named functions that are the only writers of a round's state.
  */
 import assert from 'node:assert/strict';
-import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition';
-import type { TransitionDefinition } from '../../pipeline/pipeline-definition';
-import type { TriggerContext } from '../../pipeline/trigger-payloads';
+import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
+import type { TransitionDefinition } from '../../contract/pipeline-definition';
+import type { TriggerContext } from '../../contract/trigger-payloads';
 import { applyCompletion } from '../../workflows/game-date/completions';
 import { escalateOverdueRound, escalatePlanned, escalateSilence, MINUTE, nextWakeAt, overdueEscalation } from '../../workflows/game-date/deadlines';
 import {

@@ -3,11 +3,11 @@
  * the row to record, and the round it counts toward. Pure; rules are evaluated by the caller.
  */
 import type { Alert } from '../../activities/activity-contracts';
-import { correlationIdOf, countsAsCompletion } from '../../pipeline/completion-fields';
-import type { CompletionSignal } from '../../pipeline/completion-message';
-import { gameDateMode, type GameDateMode } from '../../pipeline/game-date-mode';
-import type { PipelineDefinition, TransitionDefinition } from '../../pipeline/pipeline-definition';
-import { resolveProcessor } from '../../pipeline/processor-names';
+import { correlationIdOf, countsAsCompletion } from '../../contract/completion-fields';
+import type { CompletionSignal } from '../../contract/completion-message';
+import { gameDateMode, type GameDateMode } from '../../contract/game-date-mode';
+import type { PipelineDefinition, TransitionDefinition } from '../../contract/pipeline-definition';
+import { resolveProcessor } from '../../contract/processor-names';
 import { alertOnce } from './alerts';
 import { emptyTransition, MAIN_ROUND, markDirty, openRound, type GameDateState } from './state';
 

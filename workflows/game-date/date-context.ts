@@ -1,6 +1,6 @@
 /** What every part of a date's workflow works on: the pipeline definition, the date and its durable state. */
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { PipelineDefinition, TransitionDefinition } from '../../pipeline/pipeline-definition';
+import type { PipelineDefinition, TransitionDefinition } from '../../contract/pipeline-definition';
 import type { GameDateState } from './state';
 
 export interface DateContext {

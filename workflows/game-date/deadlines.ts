@@ -4,9 +4,9 @@
  * that received nothing by its planned time (planned). Each escalates in the same two steps, error then critical.
  * Pure: the workflow arms one timer for the nearest deadline and applies what is due.
  */
-import type { GameDateMode } from '../../pipeline/game-date-mode';
-import type { PipelineDefinition, TransitionDefinition } from '../../pipeline/pipeline-definition';
-import { evaluateRule, missingProcessors, type RuleDecision } from '../../pipeline/transition-rules';
+import type { GameDateMode } from '../../contract/game-date-mode';
+import type { PipelineDefinition, TransitionDefinition } from '../../contract/pipeline-definition';
+import { evaluateRule, missingProcessors, type RuleDecision } from '../../contract/transition-rules';
 import { raise } from './alerts';
 import { queueLog } from './records';
 import { allTransitionsSettled, completedKeys, isRoundSettled, isTransitionSettled, markOverdue, newRound, transitionOf, type GameDateState, type Round, type TransitionState } from './state';

@@ -7,10 +7,10 @@
 import { isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { TransitionActivities } from '../../activities/activity-contracts';
 import { httpTriggerOptions, publishTriggerOptions } from '../../activities/retry-policies';
-import type { GameDateMode } from '../../pipeline/game-date-mode';
-import type { TransitionDefinition } from '../../pipeline/pipeline-definition';
-import { evaluateBatch } from '../../pipeline/transition-rules';
-import { buildHttpTriggerBody, buildTriggerMessages, type TriggerContext } from '../../pipeline/trigger-payloads';
+import type { GameDateMode } from '../../contract/game-date-mode';
+import type { TransitionDefinition } from '../../contract/pipeline-definition';
+import { evaluateBatch } from '../../contract/transition-rules';
+import { buildHttpTriggerBody, buildTriggerMessages, type TriggerContext } from '../../contract/trigger-payloads';
 import { describeFailure } from '../activity-failure-text';
 import { raise } from './alerts';
 import type { DateContext } from './date-context';

@@ -4,8 +4,8 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { CompletionSignal } from '../../pipeline/completion-message';
-import type { PipelineDefinition } from '../../pipeline/pipeline-definition';
+import type { CompletionSignal } from '../../contract/completion-message';
+import type { PipelineDefinition } from '../../contract/pipeline-definition';
 import type { GameDateState } from './state';
 import type { GameDateStatus } from './status';
 

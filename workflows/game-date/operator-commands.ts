@@ -2,8 +2,8 @@
  * Operator commands on a date (force, re-arm, skip a transition or one of its rounds): validated before they
  * enter the history, then applied by the workflow's main loop, recorded with who and why, logged and told.
  */
-import type { PipelineDefinition, TransitionDefinition } from '../../pipeline/pipeline-definition';
-import { missingProcessors } from '../../pipeline/transition-rules';
+import type { PipelineDefinition, TransitionDefinition } from '../../contract/pipeline-definition';
+import { missingProcessors } from '../../contract/transition-rules';
 import { raise } from './alerts';
 import { transitionDefinition, type DateContext } from './date-context';
 import { decideRound, runTrigger } from './decisions';

@@ -3,8 +3,8 @@
  * BigQuery status row of each transition (shapes in docs/contract.md).
  */
 import type { CompletionStatusRow, ExecutionLogRow, FirestoreProjectionInput } from '../../activities/activity-contracts';
-import type { TransitionDefinition } from '../../pipeline/pipeline-definition';
-import { missingProcessors } from '../../pipeline/transition-rules';
+import type { TransitionDefinition } from '../../contract/pipeline-definition';
+import { missingProcessors } from '../../contract/transition-rules';
 import { completedKeys, emptyTransition, transitionCorrelationId, type GameDateState, type Round, type TransitionState } from './state';
 
 export function logRow(

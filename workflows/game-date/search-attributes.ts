@@ -1,6 +1,6 @@
 /** The date's search attributes, so operators can filter stuck dates in the Web UI (upserted only on change). */
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import { missingProcessors } from '../../pipeline/transition-rules';
+import { missingProcessors } from '../../contract/transition-rules';
 import type { DateContext } from './date-context';
 import { searchAttributes } from './messages';
 import { completedKeys, isRoundSettled, isTransitionSettled, transitionOf } from './state';

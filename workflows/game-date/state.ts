@@ -3,11 +3,11 @@
  * state. No Temporal calls here: the workflow feeds in decisions and time, and performs the effects.
  */
 import type { Alert, CompletionRow, ExecutionLogRow } from '../../activities/activity-contracts';
-import type { CompletionSignal } from '../../pipeline/completion-message';
-import type { GameDateMode } from '../../pipeline/game-date-mode';
-import type { PipelineDefinition, TransitionDefinition } from '../../pipeline/pipeline-definition';
-import type { RuleDecision } from '../../pipeline/transition-rules';
-import type { TriggerContext } from '../../pipeline/trigger-payloads';
+import type { CompletionSignal } from '../../contract/completion-message';
+import type { GameDateMode } from '../../contract/game-date-mode';
+import type { PipelineDefinition, TransitionDefinition } from '../../contract/pipeline-definition';
+import type { RuleDecision } from '../../contract/transition-rules';
+import type { TriggerContext } from '../../contract/trigger-payloads';
 
 export type RoundState = 'waiting' | 'triggering' | 'triggered' | 'monitored' | 'blocked' | 'overdue' | 'failed' | 'skipped';
 

@@ -1,6 +1,6 @@
 /** What a date reports about itself: the status query's answer and each transition's headline state. */
-import type { PipelineDefinition, TransitionDefinition } from '../../pipeline/pipeline-definition';
-import { missingProcessors } from '../../pipeline/transition-rules';
+import type { PipelineDefinition, TransitionDefinition } from '../../contract/pipeline-definition';
+import { missingProcessors } from '../../contract/transition-rules';
 import { completedKeys, emptyTransition, isTransitionSettled, type GameDateState, type OperatorRecord, type ReportedRun, type Round, type RoundState, type TransitionState } from './state';
 
 export interface TransitionStatus {

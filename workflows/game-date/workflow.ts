@@ -17,7 +17,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { bigQueryOptions } from '../../activities/retry-policies';
-import type { PipelineDefinition } from '../../pipeline/pipeline-definition';
+import type { PipelineDefinition } from '../../contract/pipeline-definition';
 import { describeFailure } from '../activity-failure-text';
 import { raise } from './alerts';
 import { applyCompletion } from './completions';

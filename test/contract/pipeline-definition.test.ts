@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition';
-import { InvalidPipelineDefinitionError, parsePipelineDefinition } from '../../pipeline/pipeline-definition';
+import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
+import { InvalidPipelineDefinitionError, parsePipelineDefinition } from '../../contract/pipeline-definition';
 
 const nba = () => structuredClone(loadPipelineDefinition()) as unknown as { transitions: Record<string, unknown>[] } & Record<string, unknown>;
 

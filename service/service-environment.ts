@@ -10,10 +10,8 @@ import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
 import { z } from 'zod';
 import { DEFAULT_BIGQUERY_DATASET } from '../activities/bigquery-schema';
-
-export class ServiceConfigError extends Error {
-  override name = 'ServiceConfigError';
-}
+import { LOG_LEVELS } from './logger';
+import { ServiceConfigError } from './startup';
 
 export const DEFAULT_TASK_QUEUE = 'phase-orchestrator';
 
@@ -36,6 +34,11 @@ export const googleEnvShape = {
 /** Where /health and /metrics listen: loopback by default; only docker-compose widens it, for its containers. */
 export const bindHostShape = {
   SERVICE_BIND_HOST: z.string().min(1).default('127.0.0.1').describe('interface of the /health and /metrics server'),
+};
+
+/** How much each service logs. */
+export const logLevelShape = {
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('INFO').describe('how much the Temporal SDK, activities and workflows log; start and stop lines are always logged'),
 };
 
 export function portVar(defaultPort: number, what: string): z.ZodDefault<typeof port> {
@@ -101,10 +104,3 @@ export function limitHeapGrowth(): void {
   setFlagsFromString('--max-semi-space-size=2');
 }
 
-/** One line per event on stdout, prefixed with the service name (npm start colours by that prefix). */
-export function serviceLogger(service: string): (message: string, fields?: Record<string, unknown>) => void {
-  return (message, fields) => {
-    const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
-    process.stdout.write(`${new Date().toISOString()} [${service}] ${message}${extra}\n`);
-  };
-}

@@ -4,11 +4,11 @@
  * visibly (the schedule's recent actions and the stuck-workflow watchdog then show it).
  */
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { describeFailure } from './activity-failure-text';
-import type { Alert, TransitionActivities } from '../activities/activity-contracts';
-import { alertOptions } from '../activities/retry-policies';
-import type { WatchdogActivities, WatchdogName } from '../watchdogs/watchdog-contracts';
-import { probeOptions } from '../watchdogs/watchdog-retry-policies';
+import { describeFailure } from '../activity-failure-text';
+import type { Alert, TransitionActivities } from '../../activities/activity-contracts';
+import { alertOptions } from '../../activities/retry-policies';
+import type { WatchdogActivities, WatchdogName } from './watchdog-contracts';
+import { probeOptions } from './watchdog-retry-policies';
 
 const { sendAlert } = proxyActivities<TransitionActivities>(alertOptions);
 const { recordWatchdogOutcome } = proxyActivities<WatchdogActivities>(probeOptions);

@@ -19,10 +19,6 @@ describe('activities: HTTP trigger under Temporal retries', function () {
   this.timeout(120_000);
   let receiver: HttpReceiver;
 
-  before(function () {
-    // The root hooks start the dev server; a run without them has nothing to run a worker against.
-    if (!process.env.TEMPORAL_ADDRESS) this.skip();
-  });
   beforeEach(async function () {
     receiver = await startHttpReceiver();
   });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition';
+import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
 import { SERVICE_SCRIPTS, spawnService } from '../../local-stack/service-process';
 import { completionBody, createWorld, freePort, metricValue, PHASE2_CLASSES, PHASE2_TOPIC, uniquePastDate, waitFor, type E2eWorld } from './e2e-kit';
 

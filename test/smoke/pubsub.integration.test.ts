@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { PubSub, type Message } from '@google-cloud/pubsub';
-import { pipelineTopics, bridgeSubscriptionName, deadLetterSubscriptionName, triggerSubscriptionName } from '../../local-stack/pipeline-topics';
+import { pipelineTopics, bridgeSubscriptionName, deadLetterSubscriptionName, triggerSubscriptionName } from '../../contract/pipeline-topics';
 import { testStack } from '../harness';
 
 describe('smoke: Pub/Sub emulator', function () {

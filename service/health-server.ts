@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Firestore } from '@google-cloud/firestore';
 import type { PubSub } from '@google-cloud/pubsub';
-import { alertPathHealth, type AlertPathStatus } from './alert-channels';
-import { errorSummary } from './google-error-codes';
+import { alertPathHealth, type AlertPathStatus } from '../activities/alert-channels';
+import { errorSummary } from '../activities/google-error-codes';
 
 export interface DependencyHealth {
   healthy: boolean;

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import { Client, Connection } from '@temporalio/client';
+import { pino } from 'pino';
 import { createBridgeMetrics, type BridgeMetrics } from '../../bridge/bridge-metrics';
 import { CompletionBridge } from '../../bridge/completion-bridge';
 import { TemporalReachability } from '../../bridge/temporal-reachability';
-import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition';
+import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
 import { completionSignal, gameDateWorkflowId } from '../../workflows/game-date/messages';
 import { completionBody, metricValue, uniquePastDate, waitFor } from '../e2e/e2e-kit';
 import { testStack } from '../harness';
@@ -49,6 +50,7 @@ describe('bridge: a redelivered message', function () {
       subscription.on('message', (message: Message) => delivered.push(message));
       return subscription;
     };
+    const silent = pino({ enabled: false });
     bridge = new CompletionBridge({
       pubsub,
       client,
@@ -60,9 +62,9 @@ describe('bridge: a redelivered message', function () {
       ackDeadlineSeconds: 60,
       signalTimeoutMs: 10_000,
       sendAlert: async () => undefined,
-      reachability: new TemporalReachability({ sendAlert: async () => undefined, log: () => undefined, address: stack.temporalAddress }),
+      reachability: new TemporalReachability({ sendAlert: async () => undefined, log: silent, address: stack.temporalAddress }),
       metrics,
-      log: () => undefined,
+      log: silent,
     });
     bridge.start();
   });

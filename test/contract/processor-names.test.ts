@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition';
-import { camelToSnake, classNameToKey, resolveProcessor } from '../../pipeline/processor-names';
+import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
+import { camelToSnake, classNameToKey, resolveProcessor } from '../../contract/processor-names';
 
 const definition = loadPipelineDefinition();
 const byName = (name: string) => {

@@ -5,7 +5,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Worker } from '@temporalio/worker';
 import { devServerEnv, testStack } from '../harness';
-import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition';
+import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
 import { gameDateWorkflow } from '../../workflows';
 import { completionSignal, gameDateWorkflowId, statusQuery } from '../../workflows/game-date/messages';
 import { createTriggerWorker } from '../../worker/trigger-worker';

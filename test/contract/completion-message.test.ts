@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { bareTableName, isCalendarDate } from '../../pipeline/completion-fields';
-import { parseCompletionMessage } from '../../pipeline/completion-message';
+import { bareTableName, isCalendarDate } from '../../contract/completion-fields';
+import { parseCompletionMessage } from '../../contract/completion-message';
 
 const valid = {
   processor_name: 'PlayerGameSummaryProcessor',

@@ -3,8 +3,8 @@
  * out) and watchdog schedules that are paused or missing, and alerts each with its date and error.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { ScheduleProblem, StuckWorkflow, WatchdogActivities } from '../watchdogs/watchdog-contracts';
-import { watchdogOptions } from '../watchdogs/watchdog-retry-policies';
+import type { ScheduleProblem, StuckWorkflow, WatchdogActivities } from './watchdog-contracts';
+import { watchdogOptions } from './watchdog-retry-policies';
 import { raiseWatchdogAlert, runWatchdog, type WatchdogInput } from './watchdog-run';
 
 const { findStuckWorkflows, checkWatchdogSchedules } = proxyActivities<WatchdogActivities>(watchdogOptions);

@@ -3,8 +3,8 @@
  * planned expectations, so a date on which nothing at all arrives still goes overdue and alerts.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { PlanResult, WatchdogActivities } from '../watchdogs/watchdog-contracts';
-import { watchdogOptions } from '../watchdogs/watchdog-retry-policies';
+import type { PlanResult, WatchdogActivities } from './watchdog-contracts';
+import { watchdogOptions } from './watchdog-retry-policies';
 import { raiseWatchdogAlert, runWatchdog, type WatchdogInput } from './watchdog-run';
 
 const { planGameDates } = proxyActivities<WatchdogActivities>(watchdogOptions);

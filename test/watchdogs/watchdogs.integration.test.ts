@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { calendarDateIn } from '../../pipeline/game-date-mode';
+import { calendarDateIn } from '../../contract/game-date-mode';
 import { plannerWorkflow, reconciliationWorkflow, stuckWorkflowsWorkflow } from '../../workflows';
 import { completionSignal, gameDateWorkflowId } from '../../workflows/game-date/messages';
 import { gameDateStateQuery } from '../../workflows/game-date/internal-messages';

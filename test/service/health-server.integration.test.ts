@@ -9,10 +9,11 @@ import {
   serveHealth,
   temporalProbe,
   type HealthBody,
-} from '../../activities/health-checker';
+} from '../../service/health-server';
 import { createAlertPathStatus } from '../../activities/alert-channels';
-import { closedPort } from './http-receiver';
-import { testBigQuery, testDataset, testFirestore, testPubSub } from './activity-test-env';
+import { closedPort } from '../activities/http-receiver';
+import { testBigQuery, testDataset, testFirestore, testPubSub } from '../activities/activity-test-env';
+import { testStack } from '../harness';
 
 describe('activities: health checker', function () {
   it('answers 200 with the §7 shape when every probe passes, and caches for 30 s', async function () {
@@ -113,8 +114,7 @@ describe('activities: health checker', function () {
   });
 
   it('the temporal probe asks the server for its system info', async function () {
-    const address = process.env.TEMPORAL_ADDRESS;
-    if (!address) this.skip();
+    const address = testStack().temporalAddress;
     const connection = await Connection.connect({ address });
     try {
       const report = await createHealthChecker({ service: 's', version: 'v', probes: { temporal: temporalProbe(connection) } }).check();

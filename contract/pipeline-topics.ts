@@ -1,5 +1,5 @@
-import { loadPipelineDefinition } from '../pipeline/load-pipeline-definition';
-import type { PipelineDefinition } from '../pipeline/pipeline-definition';
+import { loadPipelineDefinition } from './load-pipeline-definition';
+import type { PipelineDefinition } from './pipeline-definition';
 
 /** The Pub/Sub topics a pipeline definition consumes (completions) and publishes to (triggers). */
 export interface PipelineTopics {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { loadPipelineDefinition } from '../../pipeline/load-pipeline-definition';
-import { gameDateMode } from '../../pipeline/game-date-mode';
-import { evaluateBatch, evaluateRule } from '../../pipeline/transition-rules';
+import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
+import { gameDateMode } from '../../contract/game-date-mode';
+import { evaluateBatch, evaluateRule } from '../../contract/transition-rules';
 
 const definition = loadPipelineDefinition();
 const byName = (name: string) => {

@@ -1,6 +1,6 @@
 /**
  * Representative runs of the game-date workflow on the real dev server: search attributes the Web UI filters
- * on, and histories that `replay.test.ts` replays. `RECORD_HISTORIES=1 npx mocha test/workflows/dev-server-runs.test.ts`
+ * on, and histories that `replay.test.ts` replays. `RECORD_HISTORIES=1 npx mocha test/workflows/dev-server-runs.integration.test.ts`
  * rewrites the fixtures in test/fixtures/histories/ (commit them: they pin today's workflow code). Before a
  * change that needs a `patched()` branch, move the current ones into a sub-folder named for that change.
  */

@@ -4,9 +4,9 @@
  * cron-monitoring service notices when the whole system (Temporal, worker, schedules) is down.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { HealthProbeResult, HeartbeatResult, WatchdogActivities } from '../watchdogs/watchdog-contracts';
-import { probeOptions } from '../watchdogs/watchdog-retry-policies';
-import { describeFailure } from './activity-failure-text';
+import type { HealthProbeResult, HeartbeatResult, WatchdogActivities } from './watchdog-contracts';
+import { probeOptions } from './watchdog-retry-policies';
+import { describeFailure } from '../activity-failure-text';
 import { raiseWatchdogAlert, runWatchdog, type WatchdogInput } from './watchdog-run';
 
 const { probeHealthEndpoints, pingHeartbeat } = proxyActivities<WatchdogActivities>(probeOptions);

@@ -5,8 +5,8 @@
  * `dryRun` reports without writing.
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { ReconcileResult, WatchdogActivities } from '../watchdogs/watchdog-contracts';
-import { reconciliationOptions } from '../watchdogs/watchdog-retry-policies';
+import type { ReconcileResult, WatchdogActivities } from './watchdog-contracts';
+import { reconciliationOptions } from './watchdog-retry-policies';
 import { raiseWatchdogAlert, runWatchdog, type WatchdogInput } from './watchdog-run';
 
 const { reconcileGameDates } = proxyActivities<WatchdogActivities>(reconciliationOptions);
