@@ -25,6 +25,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['.dependency-cruiser.cjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
+  },
+  {
     files: ['eslint.config.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },

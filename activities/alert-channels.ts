@@ -1,5 +1,5 @@
 /**
- * Alert delivery (CONTRACT §6): Slack incoming webhooks chosen by severity, a generic JSON webhook that
+ * Alert delivery (docs/contract.md §6): Slack incoming webhooks chosen by severity, a generic JSON webhook that
  * receives every alert, and, for local development only, stdout. Channel URLs are secrets: channels are
  * named (`slack:critical`, `slack:default`, `webhook`, `console`) and only names reach logs and errors.
  *
@@ -10,6 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';
 import type { Alert, AlertDelivery, AlertSeverity } from './activity-contracts';
+import { z } from 'zod';
+import { parseEnvironment } from '../service/environment-schema';
 import { RetryableActivityErrors } from './activity-error-types';
 
 export const ALERT_SEVERITIES: readonly AlertSeverity[] = ['critical', 'error', 'warning', 'info'];
@@ -35,38 +37,41 @@ function slackVar(severity: AlertSeverity): string {
   return `${SLACK_DEFAULT_VAR}_${severity.toUpperCase()}`;
 }
 
-function checkedUrl(env: NodeJS.ProcessEnv, variable: string): string | undefined {
-  const value = env[variable]?.trim();
-  if (!value) return undefined;
-  let protocol: string;
-  try {
-    protocol = new URL(value).protocol;
-  } catch {
-    throw new AlertConfigError(`${variable} is set but is not a URL (value not shown: it is a secret).`);
-  }
-  if (protocol !== 'https:' && protocol !== 'http:') throw new AlertConfigError(`${variable} must be an http(s) URL.`);
-  return value;
-}
+const webhookUrl = (what: string) => z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).optional().describe(what);
+
+/** The alert channels' variables; every one is optional, but together they must route critical alerts. */
+export const alertEnvShape = {
+  [SLACK_DEFAULT_VAR]: webhookUrl('Slack incoming webhook for every severity without its own'),
+  ...Object.fromEntries(ALERT_SEVERITIES.map((severity) => [slackVar(severity), webhookUrl(`Slack incoming webhook for ${severity} alerts`)])),
+  [WEBHOOK_VAR]: webhookUrl('generic JSON webhook that receives every alert'),
+  [CONSOLE_VAR]: z.enum(['0', '1']).optional().describe('1 prints alerts to stdout (local development only)'),
+} as Record<string, z.ZodOptional<z.ZodType<string>>>;
 
 /**
- * Reads the channels from the environment; call it at worker start. Throws when nothing at all is
- * configured or when `critical` alerts would have nowhere to go.
+ * Reads the channels from the environment. Throws AlertConfigError when a URL variable holds no http(s) URL,
+ * or when no channel would receive critical alerts.
  */
 export function loadAlertConfig(env: NodeJS.ProcessEnv = process.env): AlertConfig {
+  let vars: Record<string, string | undefined>;
+  try {
+    vars = parseEnvironment(alertEnvShape, env);
+  } catch (error) {
+    throw new AlertConfigError(error instanceof Error ? error.message : String(error));
+  }
   const channels: AlertChannel[] = [];
-  const slackDefault = checkedUrl(env, SLACK_DEFAULT_VAR);
+  const slackDefault = vars[SLACK_DEFAULT_VAR];
   const defaultSeverities: AlertSeverity[] = [];
   for (const severity of ALERT_SEVERITIES) {
-    const url = checkedUrl(env, slackVar(severity));
+    const url = vars[slackVar(severity)];
     if (url) channels.push({ kind: 'slack', name: `slack:${severity}`, url, severities: [severity] });
     else if (slackDefault) defaultSeverities.push(severity);
   }
   if (slackDefault && defaultSeverities.length > 0) {
     channels.push({ kind: 'slack', name: 'slack:default', url: slackDefault, severities: defaultSeverities });
   }
-  const webhook = checkedUrl(env, WEBHOOK_VAR);
+  const webhook = vars[WEBHOOK_VAR];
   if (webhook) channels.push({ kind: 'webhook', name: 'webhook', url: webhook });
-  if (env[CONSOLE_VAR] === '1') channels.push({ kind: 'console', name: 'console' });
+  if (vars[CONSOLE_VAR] === '1') channels.push({ kind: 'console', name: 'console' });
 
   const help =
     `Set ${SLACK_DEFAULT_VAR} (or ${ALERT_SEVERITIES.map(slackVar).join(', ')}) and/or ${WEBHOOK_VAR}; ` +
@@ -224,7 +229,7 @@ export function slackPayload(alert: Alert): { text: string } {
   return { text: `*[${alert.severity.toUpperCase()}] ${alert.title}*\n${alert.text}\n_${context.join(' | ')}_` };
 }
 
-/** What the generic JSON webhook (`ALERT_WEBHOOK_URL`) receives for every alert (CONTRACT §6). */
+/** What the generic JSON webhook (`ALERT_WEBHOOK_URL`) receives for every alert (docs/contract.md §6). */
 export interface WebhookAlertPayload {
   severity: string;
   title: string;

@@ -1,5 +1,5 @@
 /**
- * Writes the orchestrator's BigQuery projections (CONTRACT §5): completion rows, one execution-log row per
+ * Writes the orchestrator's BigQuery projections (docs/contract.md §5.2): completion rows, one execution-log row per
  * transition outcome, and the per-(phase, date) status row.
  *
  * Every statement is parameterised: message values only ever travel as query parameters, and the SQL text

@@ -1,6 +1,6 @@
 import type { BigQuery, TableField, TableMetadata } from '@google-cloud/bigquery';
 
-/** BigQuery projections the rest of the pipeline reads (CONTRACT §5). Keep names and types stable. */
+/** BigQuery projections the rest of the pipeline reads (docs/contract.md §5.2). Keep names and types stable. */
 export const DEFAULT_BIGQUERY_DATASET = 'nba_orchestration';
 
 export const PHASE_EXECUTION_LOG_TABLE = 'phase_execution_log';

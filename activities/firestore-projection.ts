@@ -1,5 +1,5 @@
 /**
- * Writes the `phaseN_completion/{date}` document (CONTRACT §5) that dashboards and people read. The document
+ * Writes the `phaseN_completion/{date}` document (docs/contract.md §5.1) that dashboards and people read. The document
  * is a projection of workflow state, written in a transaction that merges with what is stored:
  * - processors present in the store are never dropped (another writer, or an older run, may have added them);
  * - `_triggered` never goes from true back to false;

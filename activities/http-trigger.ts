@@ -4,7 +4,7 @@
  *
  * 2xx (200, 202) is accepted and 409 means "already running", also accepted. 429, 5xx, timeouts and network
  * errors are retried. Any other answer is a loud non-retryable failure: the endpoint refused this trigger,
- * and counting that as a success is how the old system lost days (CONTRACT §8 failures 9 and 10).
+ * and counting that as a success is how the old system lost days (docs/contract.md §8 failures 9 and 10).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';

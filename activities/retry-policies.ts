@@ -2,7 +2,7 @@
  * Activity options per activity type, imported by the workflow (so: plain data and `@temporalio/common`
  * types only). Every policy is bounded: when the budget is spent the workflow gets the failure back, keeps
  * what it was delivering in its own state, alerts, and tries again later. A policy that retried forever
- * would hide the outage; one that never retried would lose work (CONTRACT §8 failure 12).
+ * would hide the outage; one that never retried would lose work (docs/contract.md §8 failure 12).
  */
 import type { ActivityOptions } from '@temporalio/common';
 import { NonRetryableActivityErrors as E } from './activity-error-types';

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { loadAlertConfig, type AlertConfig } from '../activities/alert-channels';
 import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
-import { bindHostShape, googleEnvShape, logLevelShape, parseServiceEnv, portVar, temporalEnvShape } from '../service/service-environment';
+import { bindHostShape, googleEnvShape, logLevelShape, parseServiceEnv } from '../service/service-environment';
+import { portVar, temporalEnvShape } from '../service/environment-schema';
 import { configStep } from '../service/startup';
 
 export const DEFAULT_SUBSCRIPTION_TEMPLATE = '{topic}-orchestrator';
@@ -25,7 +26,7 @@ export const bridgeEnvShape = {
     .int()
     .min(1)
     .default(1)
-    .describe('streaming pull streams per subscription (the client library defaults to 5: about 25 MB more, no faster ingest)'),
+    .describe('streaming pull streams per subscription (the client library default of 5 costs memory without faster ingest)'),
   BRIDGE_ACK_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(600).default(60).describe('lease per message while it is being signalled'),
   BRIDGE_SIGNAL_TIMEOUT_SECONDS: z.coerce.number().positive().default(10).describe('how long one signalWithStart may take before the message is nacked'),
   BRIDGE_SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(30).describe('how long shutdown waits for in-flight messages'),

@@ -1,6 +1,6 @@
 /**
  * The bridge process: streaming pull on every completion topic of the pipeline definition, one
- * signalWithStart per message, `/health` (CONTRACT §7) and `/metrics` on 127.0.0.1. SIGINT/SIGTERM stop
+ * signalWithStart per message, `/health` (docs/contract.md §7) and `/metrics` on 127.0.0.1. SIGINT/SIGTERM stop
  * taking messages, let in-flight ones finish, flush the acknowledgements and exit.
  */
 import { PubSub } from '@google-cloud/pubsub';

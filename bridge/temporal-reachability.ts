@@ -1,6 +1,6 @@
 /**
  * Whether the bridge can reach Temporal, from its own signal calls and a periodic check. An outage raises a
- * critical alert at once and again every `realertMs` while it lasts (CONTRACT §8 failure 8: a week without a
+ * critical alert at once and again every `realertMs` while it lasts (docs/contract.md §8 failure 8: a week without a
  * single line must be impossible); the recovery is announced too.
  */
 import type { Alert } from '../activities/activity-contracts';

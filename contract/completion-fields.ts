@@ -1,6 +1,6 @@
 /**
  * Plain functions over a completion's fields, kept free of zod: workflow code imports them, and the SDK loads
- * the workflow code again for every cached workflow, where building zod's schemas cost about 700 KB each.
+ * the workflow code again for every cached workflow, where building zod's schemas each time costs memory.
  */
 
 export const COMPLETION_STATUSES = ['success', 'partial', 'no_data', 'failed'] as const;

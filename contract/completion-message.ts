@@ -1,5 +1,5 @@
 /**
- * The completion envelope every producer publishes (CONTRACT §2), validated and tolerantly normalised.
+ * The completion envelope every producer publishes (docs/contract.md §2), validated and tolerantly normalised.
  * The bridge validates with it; workflow code may import only its types (see `completion-fields.ts`).
  */
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-/** Resolves a completion to an expected processor key (CONTRACT §3). The one place this rule lives. */
+/** Resolves a completion to an expected processor key (docs/contract.md §3). The one place this rule lives. */
 import type { TransitionDefinition } from './pipeline-definition';
 import { bareTableName } from './completion-fields';
 import type { CompletionMessage } from './completion-message';

@@ -1,5 +1,5 @@
 /**
- * The exact trigger messages of CONTRACT §4, built from the workflow's state. Pure and deterministic:
+ * The exact trigger messages of docs/contract.md §4, built from the workflow's state. Pure and deterministic:
  * the same round always yields the same messages, so a retried publish can be dropped by consumers.
  */
 import type { TransitionDefinition } from './pipeline-definition';
@@ -99,7 +99,7 @@ export function buildTriggerMessages(transition: TransitionDefinition, ctx: Trig
   }
 }
 
-/** The optional HTTP start call for the predictions coordinator (CONTRACT §4, phase4_to_phase5). */
+/** The optional HTTP start call for the predictions coordinator (docs/contract.md §4.4). */
 export function buildHttpTriggerBody(transition: TransitionDefinition, ctx: Pick<TriggerContext, 'gameDate' | 'correlationId'>) {
   const output = transition.output;
   if (output.payload !== 'predictions_trigger' || !output.httpTrigger) return undefined;

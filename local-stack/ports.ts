@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import { parseEnvironment, portVar } from '../service/environment-schema';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -30,15 +31,15 @@ export const PORT_ENV: Record<keyof StackPorts, string> = {
   bigqueryGrpc: 'BIGQUERY_EMULATOR_GRPC_PORT',
 };
 
+const KEYS = Object.keys(DEFAULT_PORTS) as (keyof StackPorts)[];
+
+const portsEnvShape = Object.fromEntries(KEYS.map((key) => [PORT_ENV[key], portVar(DEFAULT_PORTS[key], `local ${key} port`)]));
+
+/** The developer stack's ports: the defaults, moved by the variables of PORT_ENV (validated, one error naming each bad one). */
 export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): StackPorts {
+  const parsed = parseEnvironment(portsEnvShape, env);
   const ports = { ...DEFAULT_PORTS };
-  for (const key of Object.keys(PORT_ENV) as (keyof StackPorts)[]) {
-    const raw = env[PORT_ENV[key]];
-    if (raw === undefined || raw === '') continue;
-    const port = Number(raw);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${PORT_ENV[key]}=${raw} is not a port number`);
-    ports[key] = port;
-  }
+  for (const key of KEYS) ports[key] = parsed[PORT_ENV[key]] ?? DEFAULT_PORTS[key];
   return ports;
 }
 
@@ -56,10 +57,9 @@ function close(server: Server): Promise<void> {
 
 /** Distinct free loopback ports: all are held open together, then released for the services. */
 export async function freePorts(): Promise<StackPorts> {
-  const keys = Object.keys(DEFAULT_PORTS) as (keyof StackPorts)[];
-  const servers = await Promise.all(keys.map(() => listen(0)));
+  const servers = await Promise.all(KEYS.map(() => listen(0)));
   const ports = {} as StackPorts;
-  keys.forEach((key, i) => {
+  KEYS.forEach((key, i) => {
     const address = servers[i]?.address();
     if (!address || typeof address === 'string') throw new Error('could not allocate a free port');
     ports[key] = address.port;

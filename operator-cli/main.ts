@@ -3,9 +3,11 @@
  * workflow update, so it is validated there and recorded in its history with who and why.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { z } from 'zod';
 import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { isCalendarDate } from '../contract/completion-fields';
 import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
+import { parseEnvironment, temporalEnvShape } from '../service/environment-schema';
 import { gameDateWorkflowId, operatorCommandUpdate, searchAttributes, statusQuery, type OperatorAction } from '../workflows/game-date/messages';
 import { formatDateStatus } from './date-status-report';
 
@@ -22,12 +24,23 @@ function transitionArgument(value: string): string {
   return value;
 }
 
+const operatorEnvShape = {
+  TEMPORAL_ADDRESS: temporalEnvShape.TEMPORAL_ADDRESS,
+  TEMPORAL_NAMESPACE: temporalEnvShape.TEMPORAL_NAMESPACE,
+  TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233').describe('Temporal Web UI, for links to a date'),
+};
+
+/** Read when a command runs, so `--help` works with any environment. */
+function operatorEnv(): z.infer<z.ZodObject<typeof operatorEnvShape>> {
+  return parseEnvironment(operatorEnvShape);
+}
+
 async function connect(): Promise<Client> {
-  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace } = operatorEnv();
   const connection = await Connection.connect({ address, connectTimeout: '5s' }).catch((error: unknown) => {
     throw new Error(`cannot reach Temporal at ${address} (set TEMPORAL_ADDRESS): ${(error as Error).message}`, { cause: error });
   });
-  return new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  return new Client({ connection, namespace });
 }
 
 const program = new Command('operator')
@@ -43,7 +56,7 @@ program
     const client = await connect();
     const workflowId = gameDateWorkflowId(definition.pipeline, gameDate);
     const status = await client.workflow.getHandle(workflowId).query(statusQuery);
-    console.log(flags.json ? JSON.stringify(status, null, 2) : formatDateStatus(status, workflowId, process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233'));
+    console.log(flags.json ? JSON.stringify(status, null, 2) : formatDateStatus(status, workflowId, operatorEnv().TEMPORAL_UI_URL));
   });
 
 program

@@ -1,5 +1,5 @@
 /**
- * The `/health` answer (CONTRACT §7), shared by the worker and the bridge: each names its dependencies as
+ * The `/health` answer (docs/contract.md §7), shared by the worker and the bridge: each names its dependencies as
  * probes; a probe passes by resolving and fails by throwing (or by reporting `healthy: false`). Results are
  * cached for 30 s so a busy load balancer cannot turn health checks into load on the dependencies.
  */

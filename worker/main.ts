@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     workflowBundle: await workflowBundle,
-    // The SDK's default scales with the heap limit (about 2,300 on a 4 GB heap): every open date stayed cached.
+    // The SDK's default scales with the heap limit, so every open date stayed cached.
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     activities: {
       ...transitionActivities,

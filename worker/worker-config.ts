@@ -2,7 +2,8 @@
 import { loadAlertConfig, type AlertConfig } from '../activities/alert-channels';
 import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
-import { bindHostShape, googleEnvShape, logLevelShape, parseServiceEnv, portVar, temporalEnvShape } from '../service/service-environment';
+import { bindHostShape, googleEnvShape, logLevelShape, parseServiceEnv } from '../service/service-environment';
+import { portVar, temporalEnvShape } from '../service/environment-schema';
 import { configStep } from '../service/startup';
 import { z } from 'zod';
 

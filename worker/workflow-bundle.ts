@@ -1,6 +1,6 @@
 /**
  * The workflow bundle, built at every worker start in a short-lived child process: webpack run inside the
- * worker left about 150 MB of RSS behind for the worker's whole life. Built from the source at each start, so
+ * worker left its memory behind for the worker's whole life. Built from the source at each start, so
  * it can never be stale. Run as a script, this file is the child: it bundles and sends the code back.
  */
 import { fork } from 'node:child_process';

@@ -1,4 +1,4 @@
-/** CONTRACT §8 failures 4, 5 and 8, reproduced with real processes. */
+/** docs/contract.md §8 failures 4, 5 and 8, reproduced with real processes. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { completionBody, createWorld, freePort, metricValue, PHASE2_CLASSES, PHA
 
 const PHASE3_TRIGGER = 'nba-phase3-trigger';
 
-describe('end to end: CONTRACT §8 failures', function () {
+describe('end to end: contract failures', function () {
   this.timeout(120_000);
   let world: E2eWorld | undefined;
   let tempDir: string | undefined;

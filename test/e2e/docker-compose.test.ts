@@ -7,7 +7,7 @@ import { bridgeEnvShape } from '../../bridge/bridge-config';
 import { DEFAULT_PORTS } from '../../local-stack/ports';
 import { WORKFLOW_SEARCH_ATTRIBUTES } from '../../local-stack/search-attributes';
 import { endpointsToEnv } from '../../local-stack/stack-endpoints';
-import { DEFAULT_TASK_QUEUE } from '../../service/service-environment';
+import { DEFAULT_TASK_QUEUE } from '../../service/environment-schema';
 import { workerEnvShape } from '../../worker/worker-config';
 
 interface ComposeService {

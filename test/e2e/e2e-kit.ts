@@ -202,7 +202,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 let sequence = 0;
 
-/** A realistic completion body (CONTRACT §2). */
+/** A realistic completion body (docs/contract.md §2). */
 export function completionBody(phase: string, processorName: string, gameDate: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   sequence += 1;
   return {

@@ -194,6 +194,9 @@ describe('watchdogs (dev server, emulators, real worker)', function () {
       await probeRig.waitForAlert((a) => a.title === 'bridge is unhealthy or down' && /HTTP 503/.test(a.text) && /temporal: UNAVAILABLE/.test(a.text), 'bridge down');
       await eventually(async () => (heartbeat.requests.some((r) => r.path === '/ping/abc') ? true : undefined), 'the heartbeat ping');
       bridge.fallback = { status: 200, body: JSON.stringify({ status: 'healthy' }) };
+      // The schedule skips a trigger while its previous run is still going (overlap policy SKIP): the
+      // second probe must start after the first has finished, or it never runs.
+      await eventually(async () => ((await healthSchedule.describe()).info.runningActions.length === 0 ? true : undefined), 'the first probe run to finish');
       await healthSchedule.trigger();
       await probeRig.waitForAlert((a) => a.title === 'bridge is healthy again', 'bridge resolved');
 
