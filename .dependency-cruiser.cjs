@@ -37,6 +37,13 @@ module.exports = {
       },
     },
     {
+      name: 'contract-stands-alone',
+      comment: 'The contract is shared by bridge, workflows, activities and the CLI: it imports none of them.',
+      severity: 'error',
+      from: { path: '^contract/' },
+      to: { path: '^(activities|bridge|operator-cli|service|watchdogs|worker|workflows|local-stack|bench|test)/' },
+    },
+    {
       name: 'not-to-unresolvable',
       comment: 'An import that does not resolve fails at run time.',
       severity: 'error',

@@ -1,5 +1,5 @@
 # Worker, bridge, alert sink and the setup job share one image; docker-compose picks the command.
-FROM node:20-slim
+FROM node:22-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The postinstall step provisions local binaries for `npm start`; containers use the compose services instead.
