@@ -37,6 +37,11 @@ export const RetryableActivityErrors = {
   bigQueryUnavailable: 'BigQueryUnavailable',
   /** Part of a date's records was not written (details: `DateRecordsFailureDetails`). Non-retryable when every failed part was. */
   dateRecordsIncomplete: 'DateRecordsIncomplete',
+  /**
+   * The trigger topic has no subscription: Pub/Sub would accept the publish and drop it, so the next phase would
+   * never start. Retried (a subscription may be created any moment), alerted critical once the budget is spent.
+   */
+  triggerTopicUnsubscribed: 'TriggerTopicUnsubscribed',
   /** Pub/Sub did not answer. */
   pubsubUnavailable: 'PubSubUnavailable',
   /** The HTTP trigger endpoint answered 5xx or 429, or could not be reached. */

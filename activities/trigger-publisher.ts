@@ -17,7 +17,11 @@ const MAX_MESSAGE_BYTES = 9 * 1024 * 1024;
 /** Bound the client's own retries so one attempt ends before the activity's start-to-close timeout. */
 const PUBLISH_GAX_OPTIONS = { timeout: 10_000, maxRetries: 2 };
 
-export function createTriggerPublisher(pubsub: PubSub): (input: PublishTriggerInput) => Promise<PublishTriggerResult> {
+/** How long a topic that had a subscription is trusted to still have one. */
+const SUBSCRIBED_TTL_MS = 60_000;
+
+export function createTriggerPublisher(pubsub: PubSub, options: { subscribedTtlMs?: number } = {}): (input: PublishTriggerInput) => Promise<PublishTriggerResult> {
+  const subscribedTtlMs = options.subscribedTtlMs ?? SUBSCRIBED_TTL_MS;
   // One Topic object per name: it owns the publisher batching queue, so reuse it across activities.
   const topics = new Map<string, Topic>();
   const topicFor = (name: string): Topic => {
@@ -28,10 +32,19 @@ export function createTriggerPublisher(pubsub: PubSub): (input: PublishTriggerIn
     }
     return topic;
   };
+  // Topic name → until when its last check found a subscription (only a positive answer is cached).
+  const subscribedUntil = new Map<string, number>();
+  const requireSubscription = async (name: string, where: string): Promise<void> => {
+    if ((subscribedUntil.get(name) ?? 0) > Date.now()) return;
+    const count = await countSubscriptions(topicFor(name), where);
+    if (count === 0) throw unsubscribed(where);
+    subscribedUntil.set(name, Date.now() + subscribedTtlMs);
+  };
 
   return async function publishTrigger(input: PublishTriggerInput): Promise<PublishTriggerResult> {
     const where = `trigger ${input.triggerId} for ${input.gameDate} (${input.transition}) on topic ${input.topic}`;
     const encoded = input.messages.map((message, index) => encodeMessage(message, index, input, where));
+    await requireSubscription(input.topic, where);
     const topic = topicFor(input.topic);
     // Publish all at once; a partial success followed by a retry republishes everything, which the
     // consumer collapses by `trigger_message_key`.
@@ -52,6 +65,24 @@ export function createTriggerPublisher(pubsub: PubSub): (input: PublishTriggerIn
     });
     return { messageIds };
   };
+}
+
+/** The number of subscriptions on a topic; a Pub/Sub error is classified like a publish error. */
+export async function countSubscriptions(topic: Topic, where: string): Promise<number> {
+  try {
+    const [subscriptions] = await topic.getSubscriptions({ gaxOpts: PUBLISH_GAX_OPTIONS });
+    return subscriptions.length;
+  } catch (err) {
+    throw classifyPublishError(err, where);
+  }
+}
+
+function unsubscribed(where: string): ApplicationFailure {
+  return ApplicationFailure.retryable(
+    `Did not publish ${where}: the topic has no subscription, so Pub/Sub would drop the trigger and the next phase would never start. ` +
+      'Create the next phase\'s subscription on the topic; the transition stays re-triggerable until one exists.',
+    RetryableActivityErrors.triggerTopicUnsubscribed,
+  );
 }
 
 function encodeMessage(

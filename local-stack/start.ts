@@ -43,9 +43,18 @@ function printer(name: keyof typeof COLOURS): (line: string) => void {
 const alertSinkPort = Number(process.env.ALERT_SINK_PORT || DEFAULT_ALERT_SINK_PORT);
 const alertSinkUrl = `http://127.0.0.1:${alertSinkPort}/alerts`;
 
-/** Environment of the worker and the bridge: the stack's endpoints and the local alert sink. */
+const workerHealthUrl = `http://127.0.0.1:${process.env.WORKER_HEALTH_PORT || 8091}/health`;
+const bridgeHealthUrl = `http://127.0.0.1:${process.env.BRIDGE_HEALTH_PORT || 8092}/health`;
+
+/** Environment of the worker and the bridge: the stack's endpoints, the local alert sink, and what the health probe checks. */
 function serviceEnv(endpoints: StackEndpoints): NodeJS.ProcessEnv {
-  return { ...process.env, ...endpointsToEnv(endpoints), ALERT_WEBHOOK_URL: process.env.ALERT_WEBHOOK_URL || alertSinkUrl, LOG_LEVEL: process.env.LOG_LEVEL || 'WARN' };
+  return {
+    ...process.env,
+    ...endpointsToEnv(endpoints),
+    ALERT_WEBHOOK_URL: process.env.ALERT_WEBHOOK_URL || alertSinkUrl,
+    LOG_LEVEL: process.env.LOG_LEVEL || 'WARN',
+    WATCHDOG_HEALTH_URLS: process.env.WATCHDOG_HEALTH_URLS || `bridge=${bridgeHealthUrl},worker=${workerHealthUrl}`,
+  };
 }
 
 function serviceCompanion(name: 'worker' | 'bridge'): Companion {
@@ -114,8 +123,8 @@ async function main(): Promise<void> {
   }
   console.log(
     `\nLocal stack is up:\n${formatEndpoints(stack.endpoints)}\n  Alert sink      ${alertSinkUrl}\n` +
-      `  Worker          http://127.0.0.1:${process.env.WORKER_HEALTH_PORT || 8091}/health  /metrics\n` +
-      `  Bridge          http://127.0.0.1:${process.env.BRIDGE_HEALTH_PORT || 8092}/health  /metrics\n\n` +
+      `  Worker          ${workerHealthUrl}  /metrics\n` +
+      `  Bridge          ${bridgeHealthUrl}  /metrics\n\n` +
       `Web UI: ${stack.endpoints.temporalUiUrl}\nTry it: run \`npm run demo\` in another terminal. Press Ctrl-C to stop.`,
   );
 }

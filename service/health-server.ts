@@ -143,6 +143,20 @@ export function pubsubProbe(pubsub: PubSub, topic?: string): HealthProbe {
   };
 }
 
+/**
+ * Every trigger topic must have a subscription: Pub/Sub accepts a publish to a topic without one and drops it,
+ * so the next phase would silently never start. Unhealthy, naming each such topic.
+ */
+export function triggerTopicsProbe(pubsub: PubSub, topics: string[]): HealthProbe {
+  return async () => {
+    const counts = await Promise.all(topics.map(async (name) => [name, (await pubsub.topic(name).getSubscriptions())[0].length] as const));
+    const unsubscribed = counts.filter(([, count]) => count === 0).map(([name]) => name);
+    return unsubscribed.length
+      ? { healthy: false, error: `no subscription on trigger topic(s) ${unsubscribed.join(', ')}: triggers published there are dropped` }
+      : { healthy: true, error: null };
+  };
+}
+
 export function alertPathProbe(status: AlertPathStatus): HealthProbe {
   return () => Promise.resolve(alertPathHealth(status));
 }

@@ -8,6 +8,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { createActivities, createAlertPathStatus } from '../activities';
+import type { Alert } from '../activities/activity-contracts';
+import { createAlertSender } from '../activities/alert-channels';
 import {
   alertPathProbe,
   bigQueryProbe,
@@ -16,6 +18,8 @@ import {
   pubsubProbe,
   serveHealth,
   temporalProbe,
+  triggerTopicsProbe,
+  type HealthProbe,
 } from '../service/health-server';
 import { createPreviousRunLoader } from '../activities/previous-run';
 import { DEFAULT_PIPELINE_DEFINITION_PATH } from '../contract/load-pipeline-definition';
@@ -105,6 +109,9 @@ async function main(): Promise<void> {
   new Gauge({ name: 'orchestrator_worker_info', help: 'Build and task queue of this worker', labelNames: ['build_id', 'task_queue', 'pipeline'], registers: [registry] })
     .set({ build_id: buildId, task_queue: env.TEMPORAL_TASK_QUEUE, pipeline: definition.pipeline }, 1);
 
+  // A trigger topic without a subscription drops every trigger: told at start, in /health, and before each publish.
+  const triggerTopicsCheck = triggerTopicsProbe(google.pubsub, [...new Set(definition.transitions.filter((t) => t.mode === 'trigger').map((t) => t.outputTopic))]);
+  await warnOfUnsubscribedTriggerTopics(triggerTopicsCheck, createAlertSender(config.alertConfig, { status: alertPathStatus, warn: (message, fields) => log.warn(fields, message) }), definition.pipeline);
   const checker = createHealthChecker({
     service: 'phase-orchestrator-worker',
     version: buildId,
@@ -118,6 +125,7 @@ async function main(): Promise<void> {
       firestore: firestoreProbe(google.firestore),
       bigquery: bigQueryProbe(google.bigquery, env.BIGQUERY_DATASET),
       pubsub: pubsubProbe(google.pubsub),
+      trigger_topics: triggerTopicsCheck,
       alerts: alertPathProbe(alertPathStatus),
       watchdogs: watchdogHealthProbe(client, scheduleIds, watchdogStatus),
     },
@@ -161,6 +169,25 @@ async function main(): Promise<void> {
   await connection.close();
   await Promise.allSettled([google.pubsub.close(), google.firestore.terminate()]);
   log.info('shut down');
+}
+
+/** Runs the trigger-topic check once at start; a topic without a subscription is a critical alert (the worker still starts). */
+async function warnOfUnsubscribedTriggerTopics(check: HealthProbe, sendAlert: (alert: Alert) => Promise<unknown>, pipeline: string): Promise<void> {
+  try {
+    const verdict = await check();
+    if (!verdict || verdict.healthy) return;
+    log.error(`trigger topics: ${verdict.error}`);
+    await sendAlert({
+      severity: 'critical',
+      title: `Trigger topic without a subscription (${pipeline})`,
+      text: `${verdict.error}. The transitions publishing there stay re-triggerable and alert until a subscription exists; create the next phase's subscription.`,
+      dedupKey: `${pipeline}:trigger-topics-unsubscribed:${verdict.error}`,
+      timestamp: new Date().toISOString(),
+    });
+  } catch (error) {
+    // Pub/Sub or the alert path is down: /health reports both, and each publish checks again.
+    log.error(`trigger topics could not be checked at start: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 runService('worker', log, main);

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import type { PubSub, Message, Subscription } from '@google-cloud/pubsub';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PublishTriggerInput } from '../../activities/activity-contracts';
-import { NonRetryableActivityErrors } from '../../activities/activity-error-types';
+import { NonRetryableActivityErrors, RetryableActivityErrors } from '../../activities/activity-error-types';
 import { classifyPublishError, createTriggerPublisher } from '../../activities/trigger-publisher';
+import { triggerTopicsProbe } from '../../service/health-server';
 import { runActivity, testPubSub, uniqueGameDate, uniqueSuffix } from './activity-test-env';
 
 /** Pulls until `count` messages arrived or the time is up. */
@@ -90,6 +91,30 @@ describe('activities: publishTrigger', function () {
       assertNonRetryable(err, NonRetryableActivityErrors.triggerTopicNotFound, gameDate, 'phase3_to_phase4', topic);
       return true;
     });
+  });
+
+  it('a topic without a subscription is a retryable failure naming it, publishes nothing, and works once a subscription exists; /health names it', async function () {
+    const [topic] = await pubsub.createTopic(`act-unsubscribed-${uniqueSuffix()}`);
+    const name = topic.name.split('/').pop() ?? '';
+    const gameDate = uniqueGameDate();
+    const probe = triggerTopicsProbe(pubsub, [name]);
+    assert.deepEqual(await probe(), { healthy: false, error: `no subscription on trigger topic(s) ${name}: triggers published there are dropped` });
+    await assert.rejects(runActivity(publishTrigger, phase4Input(name, gameDate)), (err) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.nonRetryable, false);
+      assert.equal(err.type, RetryableActivityErrors.triggerTopicUnsubscribed);
+      assert.ok(err.message.includes(name) && err.message.includes(gameDate), err.message);
+      return true;
+    });
+    // The refused attempt published nothing: a subscription created now receives only the next attempt's messages.
+    const [subscription] = await topic.createSubscription(`${name}-sub`);
+    assert.deepEqual(await probe(), { healthy: true, error: null });
+    const result = await runActivity(publishTrigger, phase4Input(name, gameDate));
+    assert.equal(result.messageIds.length, 3);
+    const received = await pull(subscription, 4, 3_000);
+    assert.equal(received.length, 3);
+    await subscription.delete();
+    await topic.delete();
   });
 
   it('a payload that is not JSON-serialisable is a non-retryable failure before anything is published', async function () {

@@ -8,6 +8,7 @@ import { DEFAULT_PORTS } from '../../local-stack/ports';
 import { WORKFLOW_SEARCH_ATTRIBUTES } from '../../local-stack/search-attributes';
 import { endpointsToEnv } from '../../local-stack/stack-endpoints';
 import { DEFAULT_TASK_QUEUE } from '../../service/environment-schema';
+import { loadWatchdogConfig, watchdogEnvSchema } from '../../watchdogs/watchdog-config';
 import { workerEnvShape } from '../../worker/worker-config';
 
 interface ComposeService {
@@ -56,7 +57,7 @@ describe('docker-compose.yml', () => {
     for (const [name, shape] of [['worker', workerEnvShape], ['bridge', bridgeEnvShape]] as const) {
       const env = services[name]!.environment!;
       for (const variable of stackVariables.filter((v) => v !== 'TEMPORAL_UI_URL')) assert.ok(env[variable], `${name} gets ${variable}`);
-      for (const variable of Object.keys(env)) assert.ok(variable in shape || clientReads.has(variable) || stackVariables.includes(variable), `${name}: ${variable} is a known variable`);
+      for (const variable of Object.keys(env)) assert.ok(variable in shape || variable in watchdogEnvSchema.shape || clientReads.has(variable) || stackVariables.includes(variable), `${name}: ${variable} is a known variable`);
       assert.equal(env.TEMPORAL_TASK_QUEUE, DEFAULT_TASK_QUEUE);
       assert.ok(env.ALERT_WEBHOOK_URL?.startsWith('http://alert-sink:8099'), `${name} alerts reach the sink`);
       assert.match(env.TEMPORAL_ADDRESS!, /^temporal:7233$/);
@@ -66,5 +67,13 @@ describe('docker-compose.yml', () => {
     }
     assert.equal(services.worker!.environment!.WORKER_HEALTH_PORT, String(workerEnvShape.WORKER_HEALTH_PORT.parse(undefined)));
     assert.equal(services.bridge!.environment!.BRIDGE_HEALTH_PORT, String(bridgeEnvShape.BRIDGE_HEALTH_PORT.parse(undefined)));
+  });
+
+  it("has the worker's health-probe watchdog probe the bridge and the worker at their health ports", () => {
+    const { healthEndpoints } = loadWatchdogConfig(services.worker!.environment!);
+    assert.deepEqual(healthEndpoints, [
+      { name: 'bridge', url: `http://bridge:${services.bridge!.environment!.BRIDGE_HEALTH_PORT}/health` },
+      { name: 'worker', url: `http://worker:${services.worker!.environment!.WORKER_HEALTH_PORT}/health` },
+    ]);
   });
 });

@@ -269,6 +269,21 @@ describe('game-date workflow (time-skipping server)', function () {
       });
     });
 
+    it('a trigger topic without a subscription fails the round re-triggerably with a critical alert naming the topic', async () => {
+      const gameDate = await yesterday();
+      const recorder = new RecordingActivities();
+      recorder.failPublish = nonRetryable('Did not publish trigger for nba-phase3-trigger: the topic has no subscription', 'TriggerTopicUnsubscribed');
+      await withDateWorkflow(env, { gameDate, recorder }, async ({ handle, until }) => {
+        for (const name of PHASE2) await handle.signal(completionSignal, completion(P2, name, gameDate));
+        const failed = await until((s) => transition(s, 'phase2_to_phase3').state === 'failed' && s.pendingWrites.alerts === 0, 'failed');
+        assert.equal(transition(failed, 'phase2_to_phase3').rounds[0]?.attempts, 1);
+        const alert = recorder.alerts.find((a) => a.title.includes('trigger failed'));
+        assert.equal(alert?.severity, 'critical');
+        assert.match(alert?.text ?? '', /nba-phase3-trigger: the topic has no subscription/);
+        assert.equal(recorder.published.length, 0);
+      });
+    });
+
     it('failure 11: a rejected HTTP trigger fails the transition loudly instead of marking it triggered; an operator force completes it', async () => {
       const gameDate = await yesterday();
       const recorder = new RecordingActivities();

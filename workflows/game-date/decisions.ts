@@ -11,7 +11,8 @@ import type { GameDateMode } from '../../contract/game-date-mode';
 import type { TransitionDefinition } from '../../contract/pipeline-definition';
 import { evaluateBatch } from '../../contract/transition-rules';
 import { buildHttpTriggerBody, buildTriggerMessages, type TriggerContext } from '../../contract/trigger-payloads';
-import { describeFailure } from '../activity-failure-text';
+import { RetryableActivityErrors } from '../../activities/activity-error-types';
+import { describeFailure, failureType } from '../activity-failure-text';
 import { raise } from './alerts';
 import type { DateContext } from './date-context';
 import { escalateOverdueRound, escalatePlanned, escalateSilence, roundDecision } from './deadlines';
@@ -125,8 +126,10 @@ export async function runTrigger(
     markFailed(round, describeFailure(error));
     markDirty(state, def.name);
     queueLog(state, def, round, 'failed', Date.now(), { error: round.error, attempt: round.attempts, published: round.published }, `attempt${round.attempts}`);
+    // A trigger nobody can receive is as bad as a repeated failure: the next phase cannot start.
+    const unreceivable = failureType(error) === RetryableActivityErrors.triggerTopicUnsubscribed;
     raise(state, {
-      severity: round.attempts > 1 ? 'critical' : 'error',
+      severity: round.attempts > 1 || unreceivable ? 'critical' : 'error',
       title: `${def.name} trigger failed for ${gameDate}`,
       text: `${round.published ? 'The Pub/Sub trigger was published but the HTTP trigger failed' : 'The trigger was not published'}: ${round.error}. The transition is NOT marked triggered; a later completion retries it, or an operator can force or re-arm it.`,
       dedupKey: `${state.pipeline}:${gameDate}:${def.name}:${round.key}:${round.generation}:failed:${round.attempts}`,
