@@ -70,7 +70,7 @@ describe('docker-compose.yml', () => {
   });
 
   it("has the worker's health-probe watchdog probe the bridge and the worker at their health ports", () => {
-    const { healthEndpoints } = loadWatchdogConfig(services.worker!.environment!);
+    const { healthEndpoints } = loadWatchdogConfig(services.worker!.environment);
     assert.deepEqual(healthEndpoints, [
       { name: 'bridge', url: `http://bridge:${services.bridge!.environment!.BRIDGE_HEALTH_PORT}/health` },
       { name: 'worker', url: `http://worker:${services.worker!.environment!.WORKER_HEALTH_PORT}/health` },
