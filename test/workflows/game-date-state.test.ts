@@ -7,7 +7,7 @@ import { loadPipelineDefinition } from '../../contract/load-pipeline-definition'
 import type { TransitionDefinition } from '../../contract/pipeline-definition';
 import type { TriggerContext } from '../../contract/trigger-payloads';
 import { applyCompletion } from '../../workflows/game-date/completions';
-import { escalateOverdueRound, escalatePlanned, escalateSilence, MINUTE, nextWakeAt, overdueEscalation } from '../../workflows/game-date/deadlines';
+import { AUTOMATIC_TRIGGER_ATTEMPTS, escalateOverdueRound, escalatePlanned, escalateSilence, MINUTE, nextWakeAt, overdueEscalation, triggerRetryAt } from '../../workflows/game-date/deadlines';
 import {
   freezeTrigger,
   initialState,
@@ -53,8 +53,9 @@ describe('game-date state (pure)', () => {
       assert.equal(round.trigger, trigger);
       assert.equal(round.reason, 'all_complete');
       markTriggering(round);
-      markFailed(round, 'publish refused');
+      markFailed(round, 'publish refused', T0 + 500);
       assert.equal(round.state, 'failed');
+      assert.equal(round.failedAt, T0 + 500);
       assert.equal(round.attempts, 1);
       assert.equal(isRoundSettled(round), false, 'a failed round can still trigger');
       markTriggering(round);
@@ -196,6 +197,35 @@ describe('game-date state (pure)', () => {
       const rule = def('phase2_to_phase3').rule;
       assert.ok(rule.kind === 'all' && rule.deadlineMinutes !== undefined);
       assert.equal(nextWakeAt(definition, state, T0), T0 + rule.deadlineMinutes * MINUTE, "phase 2's deadline comes before its overdue alert");
+    });
+
+    it('a failed trigger is retried on its own with back-off (5, 10, 20, 40 min), then waits for a completion or an operator', () => {
+      const round = newRound('main');
+      freezeTrigger(round, { kind: 'trigger', reason: 'all_complete', status: 'complete', missing: [] }, trigger);
+      const delays: number[] = [];
+      let failedAt = T0;
+      for (let attempt = 1; attempt <= AUTOMATIC_TRIGGER_ATTEMPTS; attempt += 1) {
+        markTriggering(round);
+        markFailed(round, 'publish refused', failedAt);
+        const retryAt = triggerRetryAt(round);
+        if (retryAt === null) break;
+        delays.push((retryAt - failedAt) / MINUTE);
+        failedAt = retryAt + 1_000;
+      }
+      assert.deepEqual(delays, [5, 10, 20, 40]);
+      assert.equal(round.attempts, AUTOMATIC_TRIGGER_ATTEMPTS);
+      assert.equal(triggerRetryAt(round), null, 'the budget of automatic attempts is spent');
+      assert.equal(triggerRetryAt(newRound('main')), null, 'a waiting round has no retry');
+    });
+
+    it("a failed round's retry is a wake-up, unless retries are off (dates started before them)", () => {
+      const state = freshState();
+      const round = openRound(transitionOf(state, 'phase2_to_phase3'), 'main');
+      freezeTrigger(round, { kind: 'trigger', reason: 'all_complete', status: 'complete', missing: [] }, trigger);
+      markTriggering(round);
+      markFailed(round, 'publish refused', T0);
+      assert.equal(nextWakeAt(definition, state, T0), T0 + 5 * MINUTE);
+      assert.equal(nextWakeAt(definition, state, T0, false), T0 + definition.maxLifetimeHours * 60 * MINUTE);
     });
   });
 });

@@ -269,6 +269,27 @@ describe('game-date workflow (time-skipping server)', function () {
       });
     });
 
+    it('a trigger whose retry budget is spent is retried on a workflow timer with back-off, alerted at each failure, without any new completion', async () => {
+      const gameDate = await yesterday();
+      const recorder = new RecordingActivities();
+      let failures = 2;
+      recorder.failPublish = () => (failures-- > 0 ? nonRetryable('Pub/Sub unavailable for too long', 'PubSubUnavailable')() : undefined);
+      await withDateWorkflow(env, { gameDate, recorder }, async ({ handle, until }) => {
+        for (const name of PHASE2) await handle.signal(completionSignal, completion(P2, name, gameDate));
+        await until((s) => transition(s, 'phase2_to_phase3').state === 'failed' && s.pendingWrites.alerts === 0, 'first failure');
+        await env.sleep(5 * MINUTE + 30_000);
+        const second = await until((s) => transition(s, 'phase2_to_phase3').rounds[0]?.attempts === 2 && s.pendingWrites.alerts === 0, 'second failure');
+        assert.equal(transition(second, 'phase2_to_phase3').state, 'failed');
+        await env.sleep(10 * MINUTE + 30_000);
+        await until((s) => transition(s, 'phase2_to_phase3').state === 'triggered' && s.pendingWrites.alerts === 0, 'triggered by the third attempt');
+        assert.equal(recorder.published.length, 1);
+        const failed = recorder.alerts.filter((a) => a.title.includes('trigger failed'));
+        assert.deepEqual(failed.map((a) => a.severity), ['error', 'critical']);
+        assert.match(failed[0]?.text ?? '', /retried automatically at .* \(attempt 2 of 5\)/);
+        assert.ok(recorder.alerts.some((a) => a.title.includes('recovered')));
+      });
+    });
+
     it('a trigger topic without a subscription fails the round re-triggerably with a critical alert naming the topic', async () => {
       const gameDate = await yesterday();
       const recorder = new RecordingActivities();

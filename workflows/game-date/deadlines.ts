@@ -52,6 +52,20 @@ export function plannedEscalation(def: TransitionDefinition, transition: Transit
   );
 }
 
+/** Attempts after which a failed trigger waits for a completion or an operator instead of its own timer. */
+export const AUTOMATIC_TRIGGER_ATTEMPTS = 5;
+const FIRST_RETRY_DELAY = 5 * MINUTE;
+const LONGEST_RETRY_DELAY = 60 * MINUTE;
+
+/**
+ * When a failed trigger is tried again on its own (its activity's retry budget was spent): 5 min after the first
+ * failed attempt, doubling up to an hour, until AUTOMATIC_TRIGGER_ATTEMPTS; null when no retry is due.
+ */
+export function triggerRetryAt(round: Round): number | null {
+  if (round.state !== 'failed' || round.failedAt === null || round.trigger === null || round.attempts >= AUTOMATIC_TRIGGER_ATTEMPTS) return null;
+  return round.failedAt + Math.min(FIRST_RETRY_DELAY * 2 ** Math.max(round.attempts - 1, 0), LONGEST_RETRY_DELAY);
+}
+
 /** The transition's rule applied to one round, at `now`. */
 export function roundDecision(def: TransitionDefinition, transition: TransitionState, round: Round, now: number): RuleDecision {
   return evaluateRule(def, {
@@ -71,7 +85,7 @@ export function lifetimeEndsAt(definition: PipelineDefinition, state: GameDateSt
 }
 
 /** The nearest moment at which something must happen even if no message arrives. */
-export function nextWakeAt(definition: PipelineDefinition, state: GameDateState, now: number): number | null {
+export function nextWakeAt(definition: PipelineDefinition, state: GameDateState, now: number, retryFailedTriggers = true): number | null {
   const candidates: number[] = [];
   for (const def of definition.transitions) {
     const transition = transitionOf(state, def.name);
@@ -83,6 +97,8 @@ export function nextWakeAt(definition: PipelineDefinition, state: GameDateState,
       }
       const overdue = overdueEscalation(def, round);
       if (overdue) candidates.push(overdue.at);
+      const retry = retryFailedTriggers ? triggerRetryAt(round) : null;
+      if (retry !== null) candidates.push(retry);
     }
     for (const escalation of [silenceEscalation(def, transition), plannedEscalation(def, transition)]) {
       if (escalation) candidates.push(escalation.at);

@@ -15,7 +15,7 @@ import { RetryableActivityErrors } from '../../activities/activity-error-types';
 import { describeFailure, failureType } from '../activity-failure-text';
 import { raise } from './alerts';
 import type { DateContext } from './date-context';
-import { escalateOverdueRound, escalatePlanned, escalateSilence, roundDecision } from './deadlines';
+import { AUTOMATIC_TRIGGER_ATTEMPTS, escalateOverdueRound, escalatePlanned, escalateSilence, roundDecision, triggerRetryAt } from './deadlines';
 import { triggerTaskQueue } from './messages';
 import { queueLog } from './records';
 import {
@@ -38,6 +38,12 @@ import {
 
 /** Since this patch triggers run on their own task queue, never behind a backlog of writes; older histories replay on the workflow's. */
 const TRIGGER_QUEUE_PATCH = 'trigger-task-queue';
+/** Failed triggers are retried on a timer (dates started before this change wait for a completion or an operator). */
+const FAILED_TRIGGER_RETRY_PATCH = 'failed-trigger-retry';
+
+export function retriesFailedTriggers(): boolean {
+  return patched(FAILED_TRIGGER_RETRY_PATCH);
+}
 
 export interface PredictionBatch {
   status: string;
@@ -123,7 +129,7 @@ export async function runTrigger(
     }
   } catch (error) {
     if (isCancellation(error)) throw error;
-    markFailed(round, describeFailure(error));
+    markFailed(round, describeFailure(error), Date.now());
     markDirty(state, def.name);
     queueLog(state, def, round, 'failed', Date.now(), { error: round.error, attempt: round.attempts, published: round.published }, `attempt${round.attempts}`);
     // A trigger nobody can receive is as bad as a repeated failure: the next phase cannot start.
@@ -131,7 +137,7 @@ export async function runTrigger(
     raise(state, {
       severity: round.attempts > 1 || unreceivable ? 'critical' : 'error',
       title: `${def.name} trigger failed for ${gameDate}`,
-      text: `${round.published ? 'The Pub/Sub trigger was published but the HTTP trigger failed' : 'The trigger was not published'}: ${round.error}. The transition is NOT marked triggered; a later completion retries it, or an operator can force or re-arm it.`,
+      text: `${round.published ? 'The Pub/Sub trigger was published but the HTTP trigger failed' : 'The trigger was not published'}: ${round.error}. The transition is NOT marked triggered; ${retryPlan(round)}`,
       dedupKey: `${state.pipeline}:${gameDate}:${def.name}:${round.key}:${round.generation}:failed:${round.attempts}`,
       transition: def.name,
       correlationId: trigger.correlationId,
@@ -152,6 +158,14 @@ export async function runTrigger(
     attempts: round.attempts,
   });
   alertTriggerOutcome(ctx, def, round, trigger, outcome, now);
+}
+
+/** What happens next to a failed round, for its alert. */
+function retryPlan(round: Round): string {
+  const retryAt = retriesFailedTriggers() ? triggerRetryAt(round) : null;
+  const manual = 'a later completion retries it, or an operator can force or re-arm it.';
+  if (retryAt !== null) return `it is retried automatically at ${new Date(retryAt).toISOString()} (attempt ${round.attempts + 1} of ${AUTOMATIC_TRIGGER_ATTEMPTS}); ${manual}`;
+  return round.attempts >= AUTOMATIC_TRIGGER_ATTEMPTS ? `automatic retries stopped after ${round.attempts} attempts; ${manual}` : manual;
 }
 
 /** Monitor mode, partial or forced triggers and recoveries after failures are told; a plain complete trigger is not. */
@@ -229,6 +243,8 @@ export async function evaluateTimedConditions(ctx: DateContext): Promise<void> {
       if (def.rule.kind !== 'per_batch' && (round.state === 'waiting' || round.state === 'overdue' || round.state === 'blocked')) {
         await decideRound(ctx, def, transition, round, null);
       }
+      const retryAt = triggerRetryAt(round);
+      if (retryAt !== null && now >= retryAt && retriesFailedTriggers()) await runTrigger(ctx, def, transition, round, null, null);
       escalateOverdueRound(state, def, round, now);
     }
     escalateSilence(state, def, transition, now);

@@ -43,6 +43,8 @@ export interface Round {
   triggeredAt: number | null;
   attempts: number;
   error: string | null;
+  /** When the last attempt failed: the automatic retry's back-off counts from here. */
+  failedAt: number | null;
   overdueAlerts: number;
   forcedBy: string | null;
 }
@@ -145,6 +147,7 @@ export function withStateDefaults(state: GameDateState): GameDateState {
   for (const transition of Object.values(state.transitions ?? {})) {
     transition.plannedBy ??= null;
     transition.plannedAlerts ??= 0;
+    for (const round of Object.values(transition.rounds ?? {})) round.failedAt ??= null;
   }
   return state;
 }
@@ -183,6 +186,7 @@ export function newRound(key: string, generation = 0): Round {
     triggeredAt: null,
     attempts: 0,
     error: null,
+    failedAt: null,
     overdueAlerts: 0,
     forcedBy: null,
   };
@@ -270,9 +274,10 @@ export function markPublished(round: Round): void {
   round.published = true;
 }
 
-export function markFailed(round: Round, error: string): void {
+export function markFailed(round: Round, error: string, at: number): void {
   round.state = 'failed';
   round.error = error;
+  round.failedAt = at;
 }
 
 export function markTriggered(round: Round, mode: TransitionDefinition['mode'], at: number): void {

@@ -23,7 +23,7 @@ import { raise } from './alerts';
 import { applyCompletion } from './completions';
 import { transitionDefinition, type DateContext } from './date-context';
 import { lifetimeEndsAt, nextWakeAt, quietPeriodEndsAt } from './deadlines';
-import { decideBatch, decideRound, evaluateTimedConditions, type PredictionBatch } from './decisions';
+import { decideBatch, decideRound, evaluateTimedConditions, retriesFailedTriggers, type PredictionBatch } from './decisions';
 import { gameDateStateQuery, type PreviousRunActivities } from './internal-messages';
 import { completionSignal, operatorCommandUpdate, statusQuery, type GameDateWorkflowInput, type OperatorCommand, type OperatorCommandResult } from './messages';
 import { applyOperatorCommand, validateOperatorCommand } from './operator-commands';
@@ -127,7 +127,7 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
     const ending = state.inbox.length || hasOpenCommands() || hasPendingWrites(state) || dateWriter.busy ? 'stay' : endOfLife(ctx, Date.now());
     if (ending === 'finish') break;
     if (ending === 'deliver-closing-alert') wake = true;
-    timer.arm(nextWakeAt(definition, state, Date.now()));
+    timer.arm(nextWakeAt(definition, state, Date.now(), retriesFailedTriggers()));
     if (shouldContinueAsNew(ctx, input)) {
       // The writer finishes its current pass; whatever is still queued travels in the carried state.
       await dateWriter.finish();
