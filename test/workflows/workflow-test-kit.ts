@@ -28,6 +28,9 @@ export function nbaDefinition(change?: (definition: PipelineDefinition) => void)
   return definition;
 }
 
+/** Long enough to gather a test's burst of signals, short enough that the suite does not wait on real-time windows. */
+const TEST_WRITE_BATCH_WINDOW_MS = 200;
+
 export interface DateRun {
   handle: WorkflowHandleWithFirstExecutionRunId<typeof gameDateWorkflow>;
   recorder: RecordingActivities;
@@ -59,7 +62,7 @@ export async function withDateWorkflow(
     const handle = await env.client.workflow.start(gameDateWorkflow, {
       taskQueue,
       workflowId: `${gameDateWorkflowId(definition.pipeline, options.gameDate)}-${randomUUID()}`,
-      args: [{ definition, gameDate: options.gameDate, searchAttributes: false, ...options.input }],
+      args: [{ definition, gameDate: options.gameDate, searchAttributes: false, writeBatchWindowMs: TEST_WRITE_BATCH_WINDOW_MS, ...options.input }],
     });
     const status = () => handle.query(statusQuery);
     const until = async (predicate: (s: GameDateStatus) => boolean, what: string, allowPending = false) => {

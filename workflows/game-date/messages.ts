@@ -30,6 +30,8 @@ export interface GameDateWorkflowInput {
    * goes overdue (log row and alert) even though no completion ever armed a timer.
    */
   plannedExpectations?: PlannedExpectation[];
+  /** How long the writer gathers a burst before writing it (2 s by default; the workflow tests shorten it). */
+  writeBatchWindowMs?: number;
 }
 
 export interface PlannedExpectation {

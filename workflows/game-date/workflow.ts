@@ -93,7 +93,7 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
 
   // A planned date may never receive a signal: one first pass arms its planned-overdue timer.
   let wake = (input.plannedExpectations?.length ?? 0) > 0;
-  const dateWriter = startWriter(ctx, () => (wake = true));
+  const dateWriter = startWriter(ctx, () => (wake = true), input.writeBatchWindowMs);
   writerBusy = () => dateWriter.busy;
   const timer = wakeTimer(() => (wake = true));
   const updateSearchAttributes = input.searchAttributes === false ? () => undefined : searchAttributeUpdater(ctx);

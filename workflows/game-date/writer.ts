@@ -39,7 +39,7 @@ export interface DateWriter {
 }
 
 /** Starts the writer loop; `onDelivered` runs after every pass that emptied the queues it tried. */
-export function startWriter(ctx: DateContext, onDelivered: () => void): DateWriter {
+export function startWriter(ctx: DateContext, onDelivered: () => void, batchWindowMs = WRITE_BATCH_WINDOW_MS): DateWriter {
   const { state } = ctx;
   let stopping = false;
   let busy = false;
@@ -49,7 +49,7 @@ export function startWriter(ctx: DateContext, onDelivered: () => void): DateWrit
       if (stopping) return;
       // A date's completions come in bursts (a phase's processors finish together, producers deliver twice):
       // gathering them for a moment writes the burst with one set of activities instead of one set per message.
-      if (patched(WRITE_BATCHING_PATCH)) await sleep(WRITE_BATCH_WINDOW_MS);
+      if (patched(WRITE_BATCHING_PATCH)) await sleep(batchWindowMs);
       busy = true;
       const delivered = await flushWrites(ctx);
       busy = false;
