@@ -7,29 +7,25 @@
  * filter follows a date through the bridge, the workflow's activities and the writes.
  */
 import type { Logger as TemporalLogger, LogLevel, LogMetadata } from '@temporalio/common';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type ServiceLogger = Logger;
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const satisfies readonly LogLevel[];
-
-function isLogLevel(value: string | undefined): value is LogLevel {
-  return (LOG_LEVELS as readonly string[]).includes(value ?? '');
-}
 
 /**
  * `LOG_LEVEL` (read before the configuration is validated; anything else counts as INFO) sets how much the
  * SDK, activities and workflows log. The service's own lines (ready, draining, shut down, what it had to
  * nack or dead-letter) are always logged: they are few, and a quiet LOG_LEVEL must not hide them.
  */
-export function createServiceLogger(service: string, logLevel: string | undefined = process.env.LOG_LEVEL): ServiceLogger {
-  const level = isLogLevel(logLevel) && (logLevel === 'TRACE' || logLevel === 'DEBUG') ? logLevel.toLowerCase() : 'info';
-  return pino({
-    level,
+export function createServiceLogger(service: string, logLevel: string | undefined = process.env.LOG_LEVEL, destination?: DestinationStream): ServiceLogger {
+  const options = {
+    level: logLevel === 'TRACE' || logLevel === 'DEBUG' ? logLevel.toLowerCase() : 'info',
     base: { service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  });
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** The SDK's `Logger` interface on a child of a service logger, for `Runtime.install({ logger })`. */
