@@ -2,17 +2,32 @@
  * Probes other processes' `/health` from outside them, and pings the optional external heartbeat URL
  * (`WATCHDOG_HEARTBEAT_URL`, e.g. a healthchecks.io or Cronitor check). URLs are read from the environment
  * here and never enter workflow history or logs; results name endpoints only.
+ *
+ * The heartbeat also vouches for the alert path: while the last alert reached no channel, a check alert is
+ * sent first, and when that fails too the heartbeat is withheld (or `WATCHDOG_HEARTBEAT_FAIL_URL` is pinged),
+ * so the outside monitor reports the system down instead of hearing "all well" from a system that cannot
+ * tell anyone anything.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import type { Alert } from '../activities/activity-contracts';
+import { alertPathHealth, type AlertPathStatus } from '../activities/alert-channels';
 import type { HealthProbeResult, HeartbeatResult } from '../workflows/watchdogs/watchdog-contracts';
 
 export const HEARTBEAT_URL_VAR = 'WATCHDOG_HEARTBEAT_URL';
+export const HEARTBEAT_FAIL_URL_VAR = 'WATCHDOG_HEARTBEAT_FAIL_URL';
+
+/** The worker's alert path: its last outcome, and the sender to prove it works again. */
+export interface AlertPath {
+  status: AlertPathStatus;
+  sendAlert: (alert: Alert) => Promise<unknown>;
+}
 
 export interface HealthProbeDeps {
   endpoints: { name: string; url: string }[];
   fetch?: typeof globalThis.fetch;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  alertPath?: AlertPath;
 }
 
 export function createHealthProbes(deps: HealthProbeDeps): { probeHealthEndpoints: () => Promise<HealthProbeResult[]>; pingHeartbeat: () => Promise<HeartbeatResult> } {
@@ -44,19 +59,49 @@ export function createHealthProbes(deps: HealthProbeDeps): { probeHealthEndpoint
     },
 
     async pingHeartbeat(): Promise<HeartbeatResult> {
-      const url = (deps.env ?? process.env)[HEARTBEAT_URL_VAR]?.trim();
+      const env = deps.env ?? process.env;
+      const url = env[HEARTBEAT_URL_VAR]?.trim();
       if (!url) return { pinged: false, httpStatus: null };
-      let response: Response;
-      try {
-        response = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs) });
-      } catch (err) {
-        throw ApplicationFailure.retryable(`The heartbeat URL (${HEARTBEAT_URL_VAR}) did not answer: ${networkError(err)}`, 'HeartbeatFailed');
+      const alertsDown = await alertPathDown(deps.alertPath);
+      if (alertsDown !== null) {
+        const failUrl = env[HEARTBEAT_FAIL_URL_VAR]?.trim();
+        const httpStatus = failUrl ? await ping(failUrl, HEARTBEAT_FAIL_URL_VAR) : null;
+        return { pinged: false, httpStatus, withheld: `alerts cannot be delivered (${alertsDown})` };
       }
-      await response.body?.cancel();
-      if (!response.ok) throw ApplicationFailure.retryable(`The heartbeat URL (${HEARTBEAT_URL_VAR}) answered HTTP ${response.status}`, 'HeartbeatFailed');
-      return { pinged: true, httpStatus: response.status };
+      return { pinged: true, httpStatus: await ping(url, HEARTBEAT_URL_VAR) };
     },
   };
+
+  async function ping(url: string, variable: string): Promise<number> {
+    let response: Response;
+    try {
+      response = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      throw ApplicationFailure.retryable(`The heartbeat URL (${variable}) did not answer: ${networkError(err)}`, 'HeartbeatFailed');
+    }
+    await response.body?.cancel();
+    if (!response.ok) throw ApplicationFailure.retryable(`The heartbeat URL (${variable}) answered HTTP ${response.status}`, 'HeartbeatFailed');
+    return response.status;
+  }
+}
+
+/** Null while alerts are delivered; after an alert that reached no channel, null only once a check alert gets through. */
+async function alertPathDown(alertPath: AlertPath | undefined): Promise<string | null> {
+  if (!alertPath) return null;
+  const health = alertPathHealth(alertPath.status);
+  if (health.healthy) return null;
+  try {
+    await alertPath.sendAlert({
+      severity: 'info',
+      title: 'Alerts are delivered again',
+      text: 'An earlier alert reached no channel; this check alert did, so the external heartbeat is pinged again. Look for what was alerted while the channels were down in the logs and the Temporal Web UI.',
+      dedupKey: 'heartbeat:alert-path-check',
+      timestamp: new Date().toISOString(),
+    });
+    return null;
+  } catch (err) {
+    return health.error ?? (err instanceof Error ? err.message : String(err));
+  }
 }
 
 /** A /health body's status and unhealthy dependencies, not the whole body. */

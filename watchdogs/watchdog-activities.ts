@@ -7,7 +7,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import type { Client } from '@temporalio/client';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import type { WatchdogActivities } from '../workflows/watchdogs/watchdog-contracts';
-import { createHealthProbes } from './health-probe-activities';
+import { createHealthProbes, type AlertPath } from './health-probe-activities';
 import { createPlanner } from './planner-activities';
 import type { LoadedPlanning } from './planning';
 import { createReconciler, type ProjectionWriters } from './reconciliation-activities';
@@ -29,6 +29,8 @@ export interface WatchdogDeps {
   /** The transition activities' idempotent writers, reused for repairs. */
   writers: ProjectionWriters;
   healthEndpoints?: { name: string; url: string }[];
+  /** The heartbeat is withheld while this alert path cannot deliver. */
+  alertPath?: AlertPath;
   /** Schedule ids checked for "paused or missing" (from `watchdogScheduleIds`). */
   scheduleIds?: string[];
   status?: WatchdogStatus;
@@ -42,7 +44,7 @@ export interface WatchdogDeps {
 
 export function createWatchdogActivities(deps: WatchdogDeps): WatchdogActivities {
   const status = deps.status ?? createWatchdogStatus();
-  const probes = createHealthProbes({ endpoints: deps.healthEndpoints ?? [], fetch: deps.fetch, env: deps.env });
+  const probes = createHealthProbes({ endpoints: deps.healthEndpoints ?? [], fetch: deps.fetch, env: deps.env, alertPath: deps.alertPath });
   return {
     planGameDates: createPlanner({ client: deps.client, definition: deps.definition, planning: deps.planning, taskQueue: deps.taskQueue, bigquery: deps.bigquery, searchAttributes: deps.searchAttributes }),
     reconcileGameDates: createReconciler({

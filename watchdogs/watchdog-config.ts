@@ -19,6 +19,7 @@
  * | WATCHDOG_CHECK_SECONDS | 30 | bridge: how often the bridge-side watchers check |
  */
 import { z } from 'zod';
+import { parseEnvironment } from '../service/environment-schema';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -88,6 +89,9 @@ export const watchdogEnvSchema = z.object({
   // Temporal long polls last up to 60 s, so an idle live worker's last poll can be that old.
   WATCHDOG_WORKER_POLL_SECONDS: positiveInt.min(75, 'must be at least 75: an idle worker long-polls for up to 60 s').default(180),
   WATCHDOG_CHECK_SECONDS: positiveInt.default(30),
+  // Secrets: validated here so a typo fails the start, but read by the heartbeat activity only, never kept.
+  WATCHDOG_HEARTBEAT_URL: z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).optional(),
+  WATCHDOG_HEARTBEAT_FAIL_URL: z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).optional(),
 });
 
 export interface WatchdogConfig {
@@ -106,12 +110,7 @@ export interface WatchdogConfig {
 }
 
 export function loadWatchdogConfig(env: NodeJS.ProcessEnv = process.env): WatchdogConfig {
-  const present = Object.fromEntries(Object.keys(watchdogEnvSchema.shape).filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
-  const parsed = watchdogEnvSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new Error(`Invalid watchdog settings:\n  ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(watchdogEnvSchema.shape, env);
   return {
     enabled: e.WATCHDOGS_ENABLED,
     plannerEvery: e.WATCHDOG_PLANNER_EVERY,

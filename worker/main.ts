@@ -86,6 +86,7 @@ async function main(): Promise<void> {
         datasetId: env.BIGQUERY_DATASET,
         writers: transitionActivities,
         healthEndpoints: watchdogConfig.healthEndpoints,
+        alertPath: { status: alertPathStatus, sendAlert: (alert) => transitionActivities.sendAlert(alert) },
         scheduleIds,
         status: watchdogStatus,
       }),

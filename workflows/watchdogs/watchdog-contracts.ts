@@ -92,9 +92,11 @@ export interface HealthProbeResult {
 }
 
 export interface HeartbeatResult {
-  /** False when no heartbeat URL is configured. */
+  /** False when no heartbeat URL is configured, or when the ping was withheld. */
   pinged: boolean;
   httpStatus: number | null;
+  /** Why the ping was withheld: alerts cannot be delivered, so "all well" would be a lie. */
+  withheld?: string;
 }
 
 export interface WatchdogOutcome {
