@@ -149,7 +149,9 @@ export function pubsubProbe(pubsub: PubSub, topic?: string): HealthProbe {
  */
 export function triggerTopicsProbe(pubsub: PubSub, topics: string[]): HealthProbe {
   return async () => {
-    const counts = await Promise.all(topics.map(async (name) => [name, (await pubsub.topic(name).getSubscriptions())[0].length] as const));
+    // Bounded: the worker runs this at start too, and a Pub/Sub outage must not hold the start up.
+    const subscriptionCount = async (name: string) => (await pubsub.topic(name).getSubscriptions({ gaxOpts: { timeout: 5_000, maxRetries: 1 } }))[0].length;
+    const counts = await Promise.all(topics.map(async (name) => [name, await subscriptionCount(name)] as const));
     const unsubscribed = counts.filter(([, count]) => count === 0).map(([name]) => name);
     return unsubscribed.length
       ? { healthy: false, error: `no subscription on trigger topic(s) ${unsubscribed.join(', ')}: triggers published there are dropped` }
