@@ -10,6 +10,7 @@ import { alertPathProbe, createHealthChecker, pubsubProbe, serveHealth, type Hea
 import { createServiceLogger } from '../service/logger';
 import { limitHeapGrowth, resolveBuildId } from '../service/service-environment';
 import { configStep, runService } from '../service/startup';
+import { describeTemporalConnection, temporalConnectionOptions } from '../service/temporal-connection';
 import { loadBridgeConfig, subscriptionNameFor } from './bridge-config';
 import { createBridgeMetrics } from './bridge-metrics';
 import { CompletionBridge } from './completion-bridge';
@@ -33,12 +34,13 @@ async function main(): Promise<void> {
   });
   const pubsub = new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT });
   // Lazy: the bridge starts (and reports itself unhealthy, and alerts) even while Temporal is down.
-  const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
+  const temporal = configStep('bridge', () => temporalConnectionOptions(env));
+  const connection = Connection.lazy(temporal);
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const reachability = new TemporalReachability({
     sendAlert,
     log,
-    address: env.TEMPORAL_ADDRESS,
+    address: describeTemporalConnection(temporal),
     onChange: (reachable) => metrics.temporalReachable.set(reachable ? 1 : 0),
   });
   metrics.temporalReachable.set(1);
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
   log.info(
     {
       subscriptions: bridge.describe().map((s) => s.subscription),
-      temporal: env.TEMPORAL_ADDRESS,
+      temporal: describeTemporalConnection(temporal),
       namespace: env.TEMPORAL_NAMESPACE,
       task_queue: env.TEMPORAL_TASK_QUEUE,
       build_id: buildId,

@@ -8,6 +8,7 @@ import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError } 
 import { isCalendarDate } from '../contract/completion-fields';
 import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
 import { parseEnvironment, temporalEnvShape } from '../service/environment-schema';
+import { temporalConnectError, temporalConnectionOptions } from '../service/temporal-connection';
 import { gameDateWorkflowId, operatorCommandUpdate, searchAttributes, statusQuery, type OperatorAction } from '../workflows/game-date/messages';
 import { formatDateStatus } from './date-status-report';
 
@@ -25,8 +26,7 @@ function transitionArgument(value: string): string {
 }
 
 const operatorEnvShape = {
-  TEMPORAL_ADDRESS: temporalEnvShape.TEMPORAL_ADDRESS,
-  TEMPORAL_NAMESPACE: temporalEnvShape.TEMPORAL_NAMESPACE,
+  ...temporalEnvShape,
   TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233').describe('Temporal Web UI, for links to a date'),
 };
 
@@ -36,11 +36,12 @@ function operatorEnv(): z.infer<z.ZodObject<typeof operatorEnvShape>> {
 }
 
 async function connect(): Promise<Client> {
-  const { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace } = operatorEnv();
-  const connection = await Connection.connect({ address, connectTimeout: '5s' }).catch((error: unknown) => {
-    throw new Error(`cannot reach Temporal at ${address} (set TEMPORAL_ADDRESS): ${(error as Error).message}`, { cause: error });
+  const env = operatorEnv();
+  const options = temporalConnectionOptions(env);
+  const connection = await Connection.connect({ ...options, connectTimeout: '5s' }).catch((error: unknown) => {
+    throw new Error(`${temporalConnectError(options, error)} (set TEMPORAL_ADDRESS and the TEMPORAL_TLS_* variables)`, { cause: error });
   });
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
 }
 
 const program = new Command('operator')

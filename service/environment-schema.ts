@@ -9,13 +9,24 @@ export class EnvironmentError extends Error {
   override name = 'EnvironmentError';
 }
 
-/** Where Temporal is and which task queue the date workflows run on: every process that talks to Temporal. */
 export const DEFAULT_TASK_QUEUE = 'phase-orchestrator';
 
+/**
+ * Where Temporal is, how to reach it securely, and which task queue the date workflows run on: every process
+ * that talks to Temporal (worker, bridge, operator CLI). The names follow the Temporal CLI's environment
+ * variables. TLS is on when TEMPORAL_TLS=1 or any certificate, CA or API key is given; the files are read
+ * by `temporalConnectionOptions` (service/temporal-connection.ts).
+ */
 export const temporalEnvShape = {
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233').describe('Temporal frontend host:port'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE).describe('task queue of the game-date workflows'),
+  TEMPORAL_TLS: z.enum(['0', '1']).optional().describe('1: connect with TLS (implied by the settings below)'),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional().describe("PEM file of the CA that signed the server's certificate"),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional().describe("name checked against the server's certificate, when the address does not carry it"),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional().describe('PEM file of the client certificate (mTLS; with TEMPORAL_TLS_CLIENT_KEY_PATH)'),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional().describe('PEM file of the client key (mTLS; with TEMPORAL_TLS_CLIENT_CERT_PATH)'),
+  TEMPORAL_API_KEY: z.string().min(1).optional().describe('API key (Temporal Cloud); a secret, never logged'),
 };
 
 export const portNumber = z.coerce.number().int().min(0).max(65535);

@@ -30,7 +30,8 @@ import { ensureWatchdogSchedules, watchdogScheduleIds } from '../watchdogs/watch
 import { createWatchdogStatus, watchdogHealthProbe } from '../watchdogs/watchdog-status';
 import { createServiceLogger, temporalLogger } from '../service/logger';
 import { createGoogleClients, limitHeapGrowth, resolveBuildId } from '../service/service-environment';
-import { configStep, runService } from '../service/startup';
+import { configStep, runService, ServiceConfigError } from '../service/startup';
+import { describeTemporalConnection, temporalConnectError, temporalConnectionOptions } from '../service/temporal-connection';
 import { createTriggerWorker } from './trigger-worker';
 import { loadWorkerConfig } from './worker-config';
 import { bundleWorkflowsInChild } from './workflow-bundle';
@@ -59,8 +60,12 @@ async function main(): Promise<void> {
   workflowBundle.catch(() => undefined); // awaited below; a failure surfaces there, not as an unhandled rejection first
   const google = createGoogleClients(env);
   const alertPathStatus = createAlertPathStatus();
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const temporal = configStep('worker', () => temporalConnectionOptions(env));
+  const refused = (error: unknown): never => {
+    throw new ServiceConfigError(`worker cannot start: ${temporalConnectError(temporal, error)}`);
+  };
+  const connection = await NativeConnection.connect(temporal).catch(refused);
+  const clientConnection = await Connection.connect(temporal).catch(refused);
   const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
   const transitionActivities = createActivities({ ...google, datasetId: env.BIGQUERY_DATASET, alertConfig: config.alertConfig, alertPathStatus });
   const watchdogStatus = createWatchdogStatus();
@@ -147,7 +152,7 @@ async function main(): Promise<void> {
   log.info(
     {
       task_queues: [env.TEMPORAL_TASK_QUEUE, triggerWorker.options.taskQueue],
-      temporal: env.TEMPORAL_ADDRESS,
+      temporal: describeTemporalConnection(temporal),
       namespace: env.TEMPORAL_NAMESPACE,
       pipeline: definition.pipeline,
       build_id: buildId,
