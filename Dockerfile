@@ -7,5 +7,7 @@ RUN npm ci --ignore-scripts
 COPY . .
 ARG BUILD_ID=unknown
 # Small young generation for every service (see limitHeapGrowth in service/service-environment.ts).
-ENV BUILD_ID=${BUILD_ID} METADATA_SERVER_DETECTION=none NODE_OPTIONS=--max-semi-space-size=2
+# Google clients find Application Default Credentials through the metadata server in production; only the
+# local stack, the compose file and the tests turn that lookup off (METADATA_SERVER_DETECTION=none).
+ENV BUILD_ID=${BUILD_ID} NODE_OPTIONS=--max-semi-space-size=2
 CMD ["node", "--require", "tsx/cjs", "worker/main.ts"]

@@ -69,6 +69,12 @@ describe('docker-compose.yml', () => {
     assert.equal(services.bridge!.environment!.BRIDGE_HEALTH_PORT, String(bridgeEnvShape.BRIDGE_HEALTH_PORT.parse(undefined)));
   });
 
+  it("leaves the Google clients' credential lookup on in the image; only the compose services turn it off for the emulators", () => {
+    const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    assert.doesNotMatch(dockerfile.split('\n').filter((line) => !line.trim().startsWith('#')).join('\n'), /METADATA_SERVER_DETECTION/);
+    for (const name of ['worker', 'bridge', 'setup']) assert.equal(services[name]!.environment!.METADATA_SERVER_DETECTION, 'none', name);
+  });
+
   it("has the worker's health-probe watchdog probe the bridge and the worker at their health ports", () => {
     const { healthEndpoints } = loadWatchdogConfig(services.worker!.environment);
     assert.deepEqual(healthEndpoints, [
