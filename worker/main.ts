@@ -44,6 +44,9 @@ async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const { env, definition } = config;
   const buildId = resolveBuildId();
+  // The server learns which build serves each task queue (deployment name + build id = commit). Routing by
+  // version (useWorkerVersioning) stays off: it needs a rollout step that sets the current version.
+  const workerDeploymentOptions = { version: { deploymentName: env.WORKER_DEPLOYMENT_NAME, buildId }, useWorkerVersioning: false } as const;
   const watchdogConfig = configStep('worker', () => loadWatchdogConfig(process.env));
   const planning = configStep('worker', () => loadPlanning(env.PIPELINE_DEFINITION ?? DEFAULT_PIPELINE_DEFINITION_PATH, definition));
   const runtimeMetricsAddress = `127.0.0.1:${env.WORKER_TEMPORAL_METRICS_PORT}`;
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
       }),
     },
     workflowFailureErrorTypes,
-    buildId,
+    workerDeploymentOptions,
     identity: `phase-orchestrator-worker@${buildId.slice(0, 12)}/${process.pid}`,
   });
   const triggerWorker = await createTriggerWorker({
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     activities: transitionActivities,
-    buildId,
+    workerDeploymentOptions,
     identity: `phase-orchestrator-triggers@${buildId.slice(0, 12)}/${process.pid}`,
   });
   const workers = [worker, triggerWorker];

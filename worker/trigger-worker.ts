@@ -3,7 +3,7 @@
  * backlog of record writes on the workflow's queue never delays a trigger. The workflow's own worker keeps
  * these activities too, for runs recorded before triggers had their own queue.
  */
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { TransitionActivities } from '../activities/activity-contracts';
 import { triggerTaskQueue } from '../workflows/game-date/messages';
 
@@ -13,7 +13,7 @@ export interface TriggerWorkerOptions {
   /** The workflow's task queue; the trigger queue is derived from it. */
   taskQueue: string;
   activities: Pick<TransitionActivities, 'publishTrigger' | 'callHttpTrigger'>;
-  buildId?: string;
+  workerDeploymentOptions?: WorkerOptions['workerDeploymentOptions'];
   identity?: string;
 }
 

@@ -22,6 +22,7 @@ export const workerEnvShape = {
     .describe('date workflows kept in memory between tasks (0: none); an evicted one is replayed from its history on its next task'),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
   ...logLevelShape,
+  WORKER_DEPLOYMENT_NAME: z.string().min(1).default('phase-orchestrator').describe('worker deployment name reported to Temporal with the build id'),
   PIPELINE_DEFINITION: z.string().optional().describe('path of the pipeline definition file'),
 };
 
