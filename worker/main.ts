@@ -44,8 +44,9 @@ async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const { env, definition } = config;
   const buildId = resolveBuildId();
-  // The server learns which build serves each task queue (deployment name + build id = commit). Routing by
-  // version (useWorkerVersioning) stays off: it needs a rollout step that sets the current version.
+  // The deployment version (name + build id = commit) replaces the deprecated buildId option. Routing by version
+  // (useWorkerVersioning) stays off: the server would send no task to a version until a rollout step made it
+  // current, and only then does it register the deployment.
   const workerDeploymentOptions = { version: { deploymentName: env.WORKER_DEPLOYMENT_NAME, buildId }, useWorkerVersioning: false } as const;
   const watchdogConfig = configStep('worker', () => loadWatchdogConfig(process.env));
   const planning = configStep('worker', () => loadPlanning(env.PIPELINE_DEFINITION ?? DEFAULT_PIPELINE_DEFINITION_PATH, definition));
