@@ -88,8 +88,10 @@ const companions: Companion[] = [
       return { stop: () => sink.close() };
     },
   },
-  serviceCompanion('worker'),
+  // The bridge first: the worker's health-probe watchdog may run at once (a schedule catching up on a run missed
+  // while the stack was down), and must find the bridge up rather than alert that it is down.
   serviceCompanion('bridge'),
+  serviceCompanion('worker'),
 ];
 
 async function main(): Promise<void> {
