@@ -15,10 +15,10 @@ module.exports = {
     },
     {
       name: 'production-imports-no-tooling',
-      comment: 'A deployable holds no local-stack/, bench/ or test/ code: production code must not import it.',
+      comment: 'A deployable holds no local-stack/, bench/, test/ or release/ code: production code must not import it.',
       severity: 'error',
       from: { path: PRODUCTION },
-      to: { path: '^(local-stack|bench|test)/' },
+      to: { path: '^(local-stack|bench|test|release)/' },
     },
     {
       name: 'workflows-import-only-workflow-safe-code',

@@ -67,10 +67,14 @@ export function createTriggerPublisher(pubsub: PubSub, options: { subscribedTtlM
   };
 }
 
-/** The number of subscriptions on a topic; a Pub/Sub error is classified like a publish error. */
-export async function countSubscriptions(topic: Topic, where: string): Promise<number> {
+/**
+ * The number of subscriptions on a topic; a Pub/Sub error is classified like a publish error. None found is
+ * double-checked against the topic itself: some servers list nothing for a topic that does not exist.
+ */
+async function countSubscriptions(topic: Topic, where: string): Promise<number> {
   try {
     const [subscriptions] = await topic.getSubscriptions({ gaxOpts: PUBLISH_GAX_OPTIONS });
+    if (subscriptions.length === 0) await topic.getMetadata(PUBLISH_GAX_OPTIONS);
     return subscriptions.length;
   } catch (err) {
     throw classifyPublishError(err, where);
