@@ -1,13 +1,30 @@
-# Worker, bridge, alert sink and the setup job share one image; docker-compose picks the command.
-FROM node:22-slim
-WORKDIR /app
+# Worker and bridge run from one image, built from the deployable (`npm run package`): compiled JavaScript,
+# production dependencies only, the workflow bundle built once, a non-root user. The command picks the
+# service: `node worker/main.js` (default) or `node bridge/main.js`.
+#   docker build --build-arg BUILD_ID=$(git rev-parse HEAD) -t phase-orchestrator .
+
+FROM node:22-slim AS build
+WORKDIR /src
 COPY package.json package-lock.json ./
-# The postinstall step provisions local binaries for `npm start`; containers use the compose services instead.
+# The postinstall step provisions the local stack's binaries; an image never needs them.
 RUN npm ci --ignore-scripts
 COPY . .
-ARG BUILD_ID=unknown
-# Small young generation for every service (see limitHeapGrowth in service/service-environment.ts).
-# Google clients find Application Default Credentials through the metadata server in production; only the
-# local stack, the compose file and the tests turn that lookup off (METADATA_SERVER_DETECTION=none).
-ENV BUILD_ID=${BUILD_ID} NODE_OPTIONS=--max-semi-space-size=2
-CMD ["node", "--require", "tsx/cjs", "worker/main.ts"]
+RUN npx tsx release/package.ts --out /deployable
+
+# Local tooling for the compose topology only (resource setup job, alert sink): from source, with tsx.
+FROM build AS local-tools
+CMD ["node", "--require", "tsx/cjs", "local-stack/alert-sink-cli.ts"]
+
+FROM node:22-slim AS service
+WORKDIR /app
+COPY --from=build --chown=node:node /deployable ./
+# The build id (the git commit) is what /health reports and what drift detection compares: required.
+ARG BUILD_ID
+RUN test -n "$BUILD_ID" || { echo "BUILD_ID is required: docker build --build-arg BUILD_ID=\$(git rev-parse HEAD) ." >&2; exit 1; }
+# Small young generation for every service (see limitHeapGrowth in service/service-environment.ts). Google
+# clients find Application Default Credentials through the metadata server: nothing here turns that off.
+ENV BUILD_ID=${BUILD_ID} NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=2
+USER node
+# /health answers 200 only while every dependency is healthy (the bridge's container sets BRIDGE_HEALTH_PORT).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["node", "service/health-check-cli.js"]
+CMD ["node", "worker/main.js"]

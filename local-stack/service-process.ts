@@ -34,13 +34,16 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
+/** A `.ts` script runs from source through tsx's hook; a `.js` one (a build or a deployable, with `cwd`) as it is. */
 export function spawnService(
   name: string,
   script: string,
   env: NodeJS.ProcessEnv,
   onLine: (line: string, stream: 'stdout' | 'stderr') => void = () => undefined,
+  cwd = PROJECT_ROOT,
 ): ServiceProcess {
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--require', 'tsx/cjs', script], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const hook = script.endsWith('.ts') ? ['--require', 'tsx/cjs'] : [];
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...hook, script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${script}`);
   const output: string[] = [];
   const listeners = new Set<(line: string) => void>();

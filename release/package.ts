@@ -29,8 +29,9 @@ export async function packageDeployable(out = DEFAULT_DEPLOYABLE_DIR): Promise<s
   const { name, version, description, engines, dependencies } = project;
   writeFileSync(path.join(out, 'package.json'), `${JSON.stringify({ name, version, description, private: true, engines, dependencies }, null, 2)}\n`);
   cpSync(path.join(PROJECT_ROOT, 'package-lock.json'), path.join(out, 'package-lock.json'));
-  // --omit=dev prunes what the lockfile holds for development; no install script runs (none is needed).
-  execFileSync('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: out, stdio: 'inherit' });
+  // --omit=dev prunes what the lockfile holds for development; no install script runs (none is needed), and no
+  // symlink is made (a deployable is copied into images and archives, where links break).
+  execFileSync('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-bin-links', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: out, stdio: 'inherit' });
   return out;
 }
 

@@ -34,7 +34,7 @@ import { configStep, runService, ServiceConfigError } from '../service/startup';
 import { describeTemporalConnection, temporalConnectError, temporalConnectionOptions } from '../service/temporal-connection';
 import { createTriggerWorker } from './trigger-worker';
 import { loadWorkerConfig } from './worker-config';
-import { bundleWorkflowsInChild } from './workflow-bundle';
+import { bundleWorkflowsInChild, prebuiltWorkflowBundle } from './workflow-bundle';
 import { workflowFailureErrorTypes } from './workflow-failure-policy';
 
 const log = createServiceLogger('worker');
@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   });
 
   // Started first: it runs while the connections below are made.
-  const workflowBundle = bundleWorkflowsInChild(require.resolve('../workflows'), env.LOG_LEVEL);
+  const prebuilt = prebuiltWorkflowBundle();
+  const workflowBundle = prebuilt ?? bundleWorkflowsInChild(require.resolve('../workflows'), env.LOG_LEVEL);
   workflowBundle.catch(() => undefined); // awaited below; a failure surfaces there, not as an unhandled rejection first
   const google = createGoogleClients(env);
   const alertPathStatus = createAlertPathStatus();
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
       namespace: env.TEMPORAL_NAMESPACE,
       pipeline: definition.pipeline,
       build_id: buildId,
+      workflow_bundle: prebuilt ? 'prebuilt' : 'bundled at start',
       alert_channels: config.alertConfig.channels.map((c) => c.name),
       health: `http://127.0.0.1:${health.port}/health`,
       metrics: `http://127.0.0.1:${health.port}/metrics`,

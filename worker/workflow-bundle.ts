@@ -1,11 +1,20 @@
 /**
- * The workflow bundle, built at every worker start in a short-lived child process: webpack run inside the
- * worker left its memory behind for the worker's whole life. Built from the source at each start, so
- * it can never be stale. Run as a script, this file is the child: it bundles and sends the code back.
+ * The workflow bundle. A build (`npm run build`) writes it beside the compiled workflows, and a worker started
+ * from the build loads that file. From source it is built at every start, so it can never be stale, in a
+ * short-lived child process: webpack inside the worker leaves its memory behind for the worker's whole life.
+ * Run as a script, this file is the child: it bundles and sends the code back.
  */
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
 import { createServiceLogger, temporalLogger } from '../service/logger';
+
+/** The bundle the build wrote beside the compiled workflows (release/build.ts), when this worker runs from a build. */
+export function prebuiltWorkflowBundle(): Promise<{ codePath: string }> | null {
+  const codePath = path.join(__dirname, '..', 'workflows', 'workflow-bundle.js');
+  return !__filename.endsWith('.ts') && existsSync(codePath) ? Promise.resolve({ codePath }) : null;
+}
 
 /** Bundles `workflowsPath` in a child process and returns the code. */
 export function bundleWorkflowsInChild(workflowsPath: string, logLevel: LogLevel): Promise<{ code: string }> {

@@ -15,7 +15,7 @@ interface ComposeService {
   command?: string[];
   ports?: string[];
   environment?: Record<string, string>;
-  build?: string;
+  build?: { context: string; target: string; args?: Record<string, string> };
 }
 
 const root = path.resolve(__dirname, '..', '..');
@@ -26,12 +26,17 @@ describe('docker-compose.yml', () => {
 
   it('has the same topology as npm start', () => {
     assert.deepEqual(Object.keys(services).sort(), ['alert-sink', 'bigquery', 'bridge', 'firestore', 'pubsub', 'setup', 'temporal', 'worker']);
-    for (const name of ['worker', 'bridge', 'setup', 'alert-sink']) assert.equal(services[name]!.build, '.', `${name} is built from the Dockerfile`);
-    assert.ok(existsSync(path.join(root, 'Dockerfile')));
-    for (const [name, script] of [['worker', 'worker/main.ts'], ['bridge', 'bridge/main.ts'], ['setup', 'local-stack/create-resources.ts'], ['alert-sink', 'local-stack/alert-sink-cli.ts']] as const) {
-      assert.ok(services[name]!.command!.includes(script), `${name} runs ${script}`);
-      assert.ok(existsSync(path.join(root, script)), `${script} exists`);
+    const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    for (const [name, target] of [['worker', 'service'], ['bridge', 'service'], ['setup', 'local-tools'], ['alert-sink', 'local-tools']] as const) {
+      assert.deepEqual([services[name]!.build?.context, services[name]!.build?.target], ['.', target], `${name} is built from the Dockerfile's ${target} stage`);
+      assert.match(dockerfile, new RegExp(`^FROM .* AS ${target}$`, 'm'));
     }
+    // The services run compiled code from the deployable; the local tools run from source.
+    for (const [name, script, source] of [['worker', 'worker/main.js', 'worker/main.ts'], ['bridge', 'bridge/main.js', 'bridge/main.ts'], ['setup', 'local-stack/create-resources.ts', 'local-stack/create-resources.ts'], ['alert-sink', 'local-stack/alert-sink-cli.ts', 'local-stack/alert-sink-cli.ts']] as const) {
+      assert.ok(services[name]!.command!.includes(script), `${name} runs ${script}`);
+      assert.ok(existsSync(path.join(root, source)), `${source} exists`);
+    }
+    assert.match(String(services.worker!.build?.args?.BUILD_ID), /^\$\{BUILD_ID:\?/, 'the build id is required');
   });
 
   it('publishes the default ports on 127.0.0.1 only', () => {
