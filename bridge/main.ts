@@ -3,6 +3,7 @@
  * signalWithStart per message, `/health` (docs/contract.md §7) and `/metrics` on 127.0.0.1. SIGINT/SIGTERM stop
  * taking messages, let in-flight ones finish, flush the acknowledgements and exit.
  */
+import '../service/missing-module-guard';
 import { PubSub } from '@google-cloud/pubsub';
 import { Client, Connection } from '@temporalio/client';
 import { createAlertPathStatus, createAlertSender } from '../activities/alert-channels';

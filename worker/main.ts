@@ -4,6 +4,7 @@
  * (prom-client plus the Temporal runtime's own Prometheus metrics) are served on 127.0.0.1; SIGINT/SIGTERM
  * drain the worker (in-flight tasks finish) before the process exits.
  */
+import '../service/missing-module-guard';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -21,10 +22,8 @@ import {
   triggerTopicsProbe,
   type HealthProbe,
 } from '../service/health-server';
-import { createPreviousRunLoader } from '../activities/previous-run';
 import { DEFAULT_PIPELINE_DEFINITION_PATH } from '../contract/load-pipeline-definition';
 import { loadPlanning } from '../watchdogs/planning';
-import { createWatchdogActivities } from '../watchdogs/watchdog-activities';
 import { loadWatchdogConfig } from '../watchdogs/watchdog-config';
 import { ensureWatchdogSchedules, watchdogScheduleIds } from '../watchdogs/watchdog-schedules';
 import { createWatchdogStatus, watchdogHealthProbe } from '../watchdogs/watchdog-status';
@@ -35,6 +34,7 @@ import { describeTemporalConnection, temporalConnectError, temporalConnectionOpt
 import { createTriggerWorker } from './trigger-worker';
 import { loadWorkerConfig } from './worker-config';
 import { bundleWorkflowsInChild, prebuiltWorkflowBundle } from './workflow-bundle';
+import { workerActivities } from './worker-activities';
 import { workflowFailureErrorTypes } from './workflow-failure-policy';
 
 const log = createServiceLogger('worker');
@@ -83,24 +83,18 @@ async function main(): Promise<void> {
     workflowBundle: await workflowBundle,
     // The SDK's default scales with the heap limit, so every open date stayed cached.
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
-    activities: {
-      ...transitionActivities,
-      ...createPreviousRunLoader(client),
-      ...createWatchdogActivities({
-        client,
-        definition,
-        planning,
-        taskQueue: env.TEMPORAL_TASK_QUEUE,
-        firestore: google.firestore,
-        bigquery: google.bigquery,
-        datasetId: env.BIGQUERY_DATASET,
-        writers: transitionActivities,
-        healthEndpoints: watchdogConfig.healthEndpoints,
-        alertPath: { status: alertPathStatus, sendAlert: (alert) => transitionActivities.sendAlert(alert) },
-        scheduleIds,
-        status: watchdogStatus,
-      }),
-    },
+    activities: workerActivities(transitionActivities, client, {
+      definition,
+      planning,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      firestore: google.firestore,
+      bigquery: google.bigquery,
+      datasetId: env.BIGQUERY_DATASET,
+      healthEndpoints: watchdogConfig.healthEndpoints,
+      alertPath: { status: alertPathStatus, sendAlert: (alert) => transitionActivities.sendAlert(alert) },
+      scheduleIds,
+      status: watchdogStatus,
+    }),
     workflowFailureErrorTypes,
     workerDeploymentOptions,
     identity: `phase-orchestrator-worker@${buildId.slice(0, 12)}/${process.pid}`,
