@@ -50,7 +50,7 @@ describe('deploy audit (npm run audit:deploy)', function () {
     assert.equal(code, 1);
     const lines = worker.output.filter((line) => line.trim() !== '');
     assert.equal(lines.length, 1, lines.join('\n'));
-    assert.match(lines[0] ?? '', /"worker cannot start: a module of the deployable is missing: Cannot find module '[.\/a-z]*startup' \(required by (worker|service)\/[a-z-]+\.js\)"/);
+    assert.match(lines[0] ?? '', /"worker cannot start: a module of the deployable is missing: Cannot find module '[./a-z]*startup' \(required by (worker|service)\/[a-z-]+\.js\)"/);
   });
 
   it('rejects a symlink, a hard-coded host, path or project id, a missing /health and an unregistered activity', () => {
