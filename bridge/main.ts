@@ -12,6 +12,7 @@ import { createServiceLogger } from '../service/logger';
 import { limitHeapGrowth, resolveBuildId } from '../service/service-environment';
 import { configStep, runService } from '../service/startup';
 import { describeTemporalConnection, temporalConnectionOptions } from '../service/temporal-connection';
+import { definitionFileSha256 } from '../contract/load-pipeline-definition';
 import { loadBridgeConfig, subscriptionNameFor } from './bridge-config';
 import { createBridgeMetrics } from './bridge-metrics';
 import { CompletionBridge } from './completion-bridge';
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
   const checker = createHealthChecker({
     service: 'phase-orchestrator-bridge',
     version: buildId,
+    pipeline: { name: definition.pipeline, definition_sha256: definitionFileSha256(env.PIPELINE_DEFINITION) },
     cacheTtlMs: env.HEALTH_CACHE_SECONDS * 1000,
     probes: {
       temporal: temporalHealth,

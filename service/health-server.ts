@@ -26,6 +26,8 @@ export interface HealthBody {
   dependencies: Record<string, DependencyHealth>;
   cached: boolean;
   cache_age_seconds: number;
+  /** The pipeline definition the process loaded: drift detection compares it with the committed file. */
+  pipeline?: { name: string; definition_sha256: string };
 }
 
 export interface HealthReport {
@@ -41,6 +43,7 @@ export interface HealthCheckerOptions {
   /** The git commit the process runs. */
   version: string;
   probes: Record<string, HealthProbe>;
+  pipeline?: HealthBody['pipeline'];
   cacheTtlMs?: number;
   probeTimeoutMs?: number;
   now?: () => number;
@@ -87,6 +90,7 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
           dependencies: cache.dependencies,
           cached,
           cache_age_seconds: Math.round((at - cache.at) / 1000),
+          ...(options.pipeline ? { pipeline: options.pipeline } : {}),
         },
       };
     },

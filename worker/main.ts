@@ -22,7 +22,7 @@ import {
   triggerTopicsProbe,
   type HealthProbe,
 } from '../service/health-server';
-import { DEFAULT_PIPELINE_DEFINITION_PATH } from '../contract/load-pipeline-definition';
+import { DEFAULT_PIPELINE_DEFINITION_PATH, definitionFileSha256 } from '../contract/load-pipeline-definition';
 import { loadPlanning } from '../watchdogs/planning';
 import { loadWatchdogConfig } from '../watchdogs/watchdog-config';
 import { ensureWatchdogSchedules, watchdogScheduleIds } from '../watchdogs/watchdog-schedules';
@@ -120,6 +120,7 @@ async function main(): Promise<void> {
   const checker = createHealthChecker({
     service: 'phase-orchestrator-worker',
     version: buildId,
+    pipeline: { name: definition.pipeline, definition_sha256: definitionFileSha256(env.PIPELINE_DEFINITION) },
     cacheTtlMs: env.HEALTH_CACHE_SECONDS * 1000,
     probes: {
       temporal: temporalProbe(connection),
