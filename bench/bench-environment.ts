@@ -7,7 +7,8 @@ import { createServer } from 'node:net';
 import { PubSub } from '@google-cloud/pubsub';
 import { Client, Connection } from '@temporalio/client';
 import { PortConflictError } from '../local-stack/ports';
-import { SERVICE_SCRIPTS, spawnService, type ServiceProcess } from '../local-stack/service-process';
+import { spawnService, type ServiceProcess } from '../local-stack/service-process';
+import { buildApp } from '../release/build';
 import { startStack, testStackOptions, type RunningStack } from '../local-stack/stack';
 import { endpointsToEnv, type StackEndpoints } from '../local-stack/stack-endpoints';
 
@@ -41,8 +42,11 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The services run from the compiled build, as in production (no tsx, prebuilt workflow bundle); built once per bench run. */
+let build: Promise<string> | undefined;
+
 async function startService(name: 'worker' | 'bridge', env: NodeJS.ProcessEnv, readyTimeoutMs: number): Promise<ServiceProcess> {
-  const service = spawnService(name, SERVICE_SCRIPTS[name], env);
+  const service = spawnService(name, `${name}/main.js`, env, undefined, await (build ??= buildApp()));
   try {
     await service.waitForLine(/\bready:/, readyTimeoutMs);
   } catch (error) {

