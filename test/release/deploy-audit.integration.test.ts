@@ -10,7 +10,7 @@ import { spawnService } from '../../local-stack/service-process';
 import { auditDeployable, unregisteredActivities } from '../../release/audit';
 import { packageDeployable } from '../../release/package';
 import { registeredActivityNames } from '../../release/registered-activities';
-import { createWorld, freePort, type E2eWorld } from '../e2e/e2e-kit';
+import { createWorld, freePort, waitFor, type E2eWorld } from '../e2e/e2e-kit';
 
 describe('deploy audit (npm run audit:deploy)', function () {
   let root: string;
@@ -39,18 +39,31 @@ describe('deploy audit (npm run audit:deploy)', function () {
     assert.deepEqual(auditDeployable(good, registeredActivityNames()), []);
   });
 
-  it('rejects a deployable that lost a shared module, naming the file and the import; a worker started from it stops at once with one line', async function () {
+  it('rejects a deployable that lost a shared module, naming the file and the import; a worker started from it stops at once with one line, and the bridge alerts that no worker polls', async function () {
+    this.timeout(180_000);
+    // The bridge of a good deployable, watching a task queue that only the broken worker would poll.
+    const taskQueue = `audit-${Math.random().toString(36).slice(2, 10)}`;
+    const bridgePort = await freePort();
+    const bridge = spawnService('bridge', 'bridge/main.js', world.serviceEnv({ TEMPORAL_TASK_QUEUE: taskQueue, BRIDGE_HEALTH_PORT: String(bridgePort), WATCHDOG_WORKER_POLL_SECONDS: '75', WATCHDOG_CHECK_SECONDS: '5' }), undefined, good);
+    await bridge.waitForLine(/\bready:/, 60_000);
     const broken = copy('missing-module');
     rmSync(path.join(broken, 'service', 'startup.js'));
     const problems = auditDeployable(broken, registeredActivityNames());
     assert.ok(problems.some((p) => p.file === path.join('worker', 'main.js') && p.problem === "require('../service/startup') does not resolve from the deployable"), JSON.stringify(problems));
 
-    const worker = spawnService('worker', 'worker/main.js', world.serviceEnv({ WORKER_HEALTH_PORT: String(await freePort()), WORKER_TEMPORAL_METRICS_PORT: String(await freePort()) }), undefined, broken);
+    const worker = spawnService('worker', 'worker/main.js', world.serviceEnv({ TEMPORAL_TASK_QUEUE: taskQueue, WORKER_HEALTH_PORT: String(await freePort()), WORKER_TEMPORAL_METRICS_PORT: String(await freePort()) }), undefined, broken);
     const { code } = await worker.exited;
     assert.equal(code, 1);
     const lines = worker.output.filter((line) => line.trim() !== '');
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(lines[0] ?? '', /"worker cannot start: a module of the deployable is missing: Cannot find module '[./a-z]*startup' \(required by (worker|service)\/[a-z-]+\.js\)"/);
+
+    try {
+      const alert = await waitFor('the bridge\'s no-worker alert', () => world.sink.alerts.find((a) => a.title === `No worker is polling ${taskQueue}`), 120_000);
+      assert.equal(alert.severity, 'critical');
+    } finally {
+      await bridge.stop(15_000);
+    }
   });
 
   it('rejects a symlink, a hard-coded host, path or project id, a missing /health and an unregistered activity', () => {
