@@ -29,6 +29,7 @@ export const bridgeEnvShape = {
     .describe('streaming pull streams per subscription (the client library default of 5 costs memory without faster ingest)'),
   BRIDGE_ACK_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(600).default(60).describe('lease per message while it is being signalled'),
   BRIDGE_SIGNAL_TIMEOUT_SECONDS: z.coerce.number().positive().default(10).describe('how long one signalWithStart may take before the message is nacked'),
+  BRIDGE_MAX_HOLD_MINUTES: z.coerce.number().positive().max(55).default(45).describe('how long a message is held and retried while Temporal does not answer before it is nacked'),
   BRIDGE_SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(30).describe('how long shutdown waits for in-flight messages'),
   BRIDGE_TEMPORAL_CHECK_SECONDS: z.coerce.number().positive().default(10).describe('interval of the Temporal reachability check'),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),

@@ -6,6 +6,7 @@ export interface BridgeMetrics {
   received: Counter<'topic'>;
   acknowledged: Counter<'topic' | 'outcome'>;
   nacked: Counter<'topic' | 'reason'>;
+  signalRetries: Counter<'topic'>;
   redelivered: Counter<'topic'>;
   deadLettered: Counter<'topic'>;
   signalLatency: Histogram<'outcome'>;
@@ -28,6 +29,7 @@ export function createBridgeMetrics(buildId: string): BridgeMetrics {
       registers,
     }),
     nacked: new Counter({ name: 'bridge_messages_nacked_total', help: 'Messages handed back for redelivery', labelNames: ['topic', 'reason'], registers }),
+    signalRetries: new Counter({ name: 'bridge_signal_retries_total', help: 'Signals tried again for a held message while Temporal did not answer', labelNames: ['topic'], registers }),
     redelivered: new Counter({ name: 'bridge_messages_redelivered_total', help: 'Deliveries of a message id this process had already seen', labelNames: ['topic'], registers }),
     deadLettered: new Counter({ name: 'bridge_messages_dead_lettered_total', help: 'Invalid messages moved to <topic>-dlq', labelNames: ['topic'], registers }),
     signalLatency: new Histogram({

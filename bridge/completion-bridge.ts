@@ -2,7 +2,8 @@
  * Pub/Sub → Temporal. Each completion message becomes a `completion` signal on its date's workflow
  * (signalWithStart, so the first message of a date starts it). Rule 1 of the architecture:
  * - a message is acknowledged only after Temporal accepted the signal;
- * - when Temporal does not answer, the message is nacked (after a short back-off) and comes back;
+ * - when Temporal does not answer, the message is held and signalled again after a back-off (nacked only
+ *   after `maxHoldMs` or at shutdown), so an outage spends none of its delivery attempts;
  * - a message this process already signalled is acknowledged again without a second signal: Pub/Sub
  *   redelivers a message whose acknowledgement came after its lease ran out, and under a backlog signalling
  *   every redelivery again multiplied the load on Temporal;
@@ -33,6 +34,8 @@ export interface CompletionBridgeOptions {
   streamsPerSubscription: number;
   ackDeadlineSeconds: number;
   signalTimeoutMs: number;
+  /** How long a message is held and retried while Temporal does not answer, before it is nacked (below the lease extension). */
+  maxHoldMs: number;
   sendAlert: (alert: Alert) => Promise<unknown>;
   /** Called for every message received on a completion topic (the silent-topic watchdog records it). */
   onMessage?: (topic: string) => void;
@@ -91,6 +94,8 @@ export class CompletionBridge {
       streamingOptions: { maxStreams: this.options.streamsPerSubscription },
       minAckDeadline: deadline,
       maxAckDeadline: deadline,
+      // Leases of held messages are extended for longer than they may be held.
+      maxExtensionTime: Duration.from({ millis: this.options.maxHoldMs + 5 * 60_000 }),
     });
     subscription.on('message', (message: Message) => this.track(this.handle(topic, message)));
     subscription.on('error', (error: unknown) => {
@@ -151,15 +156,21 @@ export class CompletionBridge {
         return;
       }
       const signal: CompletionSignal = { messageId: message.id, topic, publishTime: message.publishTime.toISOString(), message: parsed.message };
-      if (await this.signal(signal)) {
-        remember(this.signalledIds, message.id);
-        message.ack();
-        this.options.log.debug(this.messageFields(topic, message), 'signalled');
-        metrics.acknowledged.inc({ topic, outcome: 'signalled' });
-      } else {
+      // While Temporal does not answer, the message is held and signalled again after a back-off, not nacked: the
+      // client keeps extending its lease and flow control stops intake, so an outage costs no delivery attempt
+      // (a subscription's dead-letter policy counts those) and no redelivery storm. Held longer than
+      // maxHoldMs, or when the bridge stops, it goes back to Pub/Sub.
+      const heldSince = Date.now();
+      while (!(await this.signal(signal))) {
+        if (Date.now() - heldSince >= this.options.maxHoldMs) return this.nack(topic, message, 'temporal_unavailable');
         await this.backOff();
-        this.nack(topic, message, 'temporal_unavailable');
+        if (this.stopping.signal.aborted) return this.nack(topic, message, 'shutting_down');
+        metrics.signalRetries.inc({ topic });
       }
+      remember(this.signalledIds, message.id);
+      message.ack();
+      this.options.log.debug(this.messageFields(topic, message), 'signalled');
+      metrics.acknowledged.inc({ topic, outcome: 'signalled' });
     } catch (error) {
       // Whatever went wrong, the message must come back rather than vanish.
       this.options.log.warn({ ...this.messageFields(topic, message), error: errorSummary(error) }, `message ${message.id} on ${topic} could not be handled; nacked`);

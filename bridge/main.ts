@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     streamsPerSubscription: env.BRIDGE_STREAMS_PER_SUBSCRIPTION,
     ackDeadlineSeconds: env.BRIDGE_ACK_DEADLINE_SECONDS,
     signalTimeoutMs: env.BRIDGE_SIGNAL_TIMEOUT_SECONDS * 1000,
+    maxHoldMs: env.BRIDGE_MAX_HOLD_MINUTES * 60_000,
     sendAlert,
     onMessage: (topic) => void silentTopics.record(topic),
     reachability,

@@ -22,6 +22,14 @@ export function bridgeSubscriptionName(completionTopic: string): string {
   return `${completionTopic}-orchestrator`;
 }
 
+/**
+ * Deliveries of one message to the bridge's subscription before Pub/Sub moves it to `<topic>-dlq` itself. The
+ * bridge holds messages through a Temporal outage instead of nacking them, so attempts count only crashes,
+ * restarts and holds longer than BRIDGE_MAX_HOLD_MINUTES: this catches a message that keeps killing the bridge,
+ * or that it can neither signal nor dead-letter, instead of redelivering it forever.
+ */
+export const BRIDGE_MAX_DELIVERY_ATTEMPTS = 20;
+
 export function deadLetterTopicName(completionTopic: string): string {
   return `${completionTopic}-dlq`;
 }

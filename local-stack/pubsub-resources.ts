@@ -1,5 +1,6 @@
 import { PubSub } from '@google-cloud/pubsub';
 import {
+  BRIDGE_MAX_DELIVERY_ATTEMPTS,
   bridgeSubscriptionName,
   deadLetterSubscriptionName,
   deadLetterTopicName,
@@ -17,20 +18,22 @@ async function ignoringExisting(create: () => Promise<unknown>): Promise<void> {
   }
 }
 
-async function ensureTopicWithSubscription(pubsub: PubSub, topic: string, subscription: string): Promise<void> {
+async function ensureTopicWithSubscription(pubsub: PubSub, topic: string, subscription: string, deadLetterTopic?: string): Promise<void> {
   await ignoringExisting(() => pubsub.createTopic(topic));
-  await ignoringExisting(() => pubsub.topic(topic).createSubscription(subscription, { ackDeadlineSeconds: 60 }));
+  const deadLetterPolicy = deadLetterTopic ? { deadLetterTopic: pubsub.topic(deadLetterTopic).name, maxDeliveryAttempts: BRIDGE_MAX_DELIVERY_ATTEMPTS } : undefined;
+  await ignoringExisting(() => pubsub.topic(topic).createSubscription(subscription, { ackDeadlineSeconds: 60, ...(deadLetterPolicy ? { deadLetterPolicy } : {}) }));
 }
 
 /**
- * Topics and subscriptions of the pipeline: per completion topic the bridge's subscription, its
- * dead-letter topic and a reader on it; per trigger topic a reader for tests and the demo.
+ * Topics and subscriptions of the pipeline: per completion topic the bridge's subscription (with a dead-letter
+ * policy to `<topic>-dlq`), that dead-letter topic and a reader on it; per trigger topic a reader for tests and the demo.
  */
 export async function ensurePubSubResources(pubsub: PubSub, topics: PipelineTopics): Promise<void> {
   await Promise.all([
     ...topics.completionTopics.map(async (topic) => {
-      await ensureTopicWithSubscription(pubsub, topic, bridgeSubscriptionName(topic));
+      // The dead-letter topic first: the bridge's subscription names it in its dead-letter policy.
       await ensureTopicWithSubscription(pubsub, deadLetterTopicName(topic), deadLetterSubscriptionName(topic));
+      await ensureTopicWithSubscription(pubsub, topic, bridgeSubscriptionName(topic), deadLetterTopicName(topic));
     }),
     ...topics.triggerTopics.map((topic) => ensureTopicWithSubscription(pubsub, topic, triggerSubscriptionName(topic))),
   ]);

@@ -61,6 +61,7 @@ describe('bridge: a redelivered message', function () {
       streamsPerSubscription: 1,
       ackDeadlineSeconds: 60,
       signalTimeoutMs: 10_000,
+      maxHoldMs: 60_000,
       sendAlert: async () => undefined,
       reachability: new TemporalReachability({ sendAlert: async () => undefined, log: silent, address: stack.temporalAddress }),
       metrics,

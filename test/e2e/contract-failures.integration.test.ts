@@ -81,10 +81,17 @@ describe('end to end: contract failures', function () {
     assert.equal(health.status, 503);
     assert.equal(health.body.status, 'degraded');
     assert.equal((health.body.dependencies as Record<string, { healthy: boolean }>).temporal!.healthy, false);
-    await waitFor('messages handed back', async () => metricValue(await cutOff.metrics(), 'bridge_messages_nacked_total', { reason: 'temporal_unavailable' }) >= 5, 30_000);
+    // Held, not handed back: every message waits in the bridge and is signalled again after a back-off, so the
+    // outage spends none of its delivery attempts (a dead-letter policy counts those).
+    await waitFor('every message held and retried', async () => {
+      const text = await cutOff.metrics();
+      return metricValue(text, 'bridge_messages_in_flight') >= 5 && metricValue(text, 'bridge_signal_retries_total') >= 10;
+    }, 30_000);
     const metrics = await cutOff.metrics();
     assert.equal(metricValue(metrics, 'bridge_messages_acknowledged_total'), 0, 'nothing acknowledged while Temporal is unreachable');
+    assert.equal(metricValue(metrics, 'bridge_messages_nacked_total', { reason: 'temporal_unavailable' }), 0, 'nothing handed back while it is held');
     assert.equal(metricValue(metrics, 'bridge_temporal_reachable'), 0);
+    // On shutdown the held messages go back to Pub/Sub, for the next bridge.
     await cutOff.process.stop();
 
     // Everything comes back once a bridge reaches Temporal.

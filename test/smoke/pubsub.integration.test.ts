@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { PubSub, type Message } from '@google-cloud/pubsub';
-import { pipelineTopics, bridgeSubscriptionName, deadLetterSubscriptionName, triggerSubscriptionName } from '../../contract/pipeline-topics';
+import { BRIDGE_MAX_DELIVERY_ATTEMPTS, pipelineTopics, bridgeSubscriptionName, deadLetterSubscriptionName, deadLetterTopicName, triggerSubscriptionName } from '../../contract/pipeline-topics';
 import { testStack } from '../harness';
 
 describe('smoke: Pub/Sub emulator', function () {
@@ -23,6 +23,14 @@ describe('smoke: Pub/Sub emulator', function () {
       ...triggerTopics.map(triggerSubscriptionName),
     ];
     for (const name of expected) assert.ok(names.has(name), `subscription ${name} missing`);
+  });
+
+  it("gives the bridge's subscriptions a dead-letter policy to <topic>-dlq with bounded delivery attempts", async () => {
+    for (const topic of pipelineTopics().completionTopics) {
+      const [metadata] = await pubsub.subscription(bridgeSubscriptionName(topic)).getMetadata();
+      assert.equal(metadata.deadLetterPolicy?.deadLetterTopic, pubsub.topic(deadLetterTopicName(topic)).name, topic);
+      assert.equal(metadata.deadLetterPolicy?.maxDeliveryAttempts, BRIDGE_MAX_DELIVERY_ATTEMPTS, topic);
+    }
   });
 
   it('publishes, streams the message to a subscriber and acks it', async () => {
