@@ -1,10 +1,12 @@
 /**
  * `npm run drift` against real workers on the dev server: a worker built from the expected commit is current, one
  * built from an old commit is stale (with its commit and age), one with a changed pipeline definition is config drift.
+ * The history is a small repository of the test's own (commits dated days back), so the figures do not depend on
+ * how the project was cloned.
  */
 import assert from 'node:assert/strict';
 import { execFile as execFileCb, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,17 +15,33 @@ import type { DriftReport } from '../../operator-cli/deployment-drift';
 import { createWorld, type E2eWorld } from '../e2e/e2e-kit';
 
 const execFile = promisify(execFileCb);
-const git = (...args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+const DAY = 86_400_000;
 
 describe('deployment drift (npm run drift)', function () {
   let world: E2eWorld;
   let dir: string;
-  const head = git('rev-parse', 'HEAD');
-  const first = git('rev-list', '--max-parents=0', 'HEAD').split('\n').pop() ?? '';
+  let repo: string;
+  let first: string;
+  let head: string;
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
 
   before(async function () {
     world = await createWorld();
     dir = mkdtempSync(path.join(tmpdir(), 'drift-'));
+    // Three commits, three, two and one day old; the committed definition is the project's.
+    repo = path.join(dir, 'repo');
+    mkdirSync(path.join(repo, 'pipelines'), { recursive: true });
+    git('init', '--quiet', '--initial-branch=main');
+    const commit = (daysAgo: number, message: string) => {
+      const when = new Date(Date.now() - daysAgo * DAY).toISOString();
+      execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', 'commit', '--quiet', '--allow-empty', '-m', message], { cwd: repo, env: { ...process.env, GIT_AUTHOR_DATE: when, GIT_COMMITTER_DATE: when } });
+      return git('rev-parse', 'HEAD');
+    };
+    writeFileSync(path.join(repo, 'pipelines', 'nba.json'), readFileSync(path.join(PROJECT_ROOT, 'pipelines', 'nba.json')));
+    git('add', '.');
+    first = commit(3, 'first');
+    commit(2, 'second');
+    head = commit(1, 'third');
   });
   after(async function () {
     await world?.close();
@@ -36,7 +54,9 @@ describe('deployment drift (npm run drift)', function () {
     const worker = await world.startWorker({ TEMPORAL_TASK_QUEUE: taskQueue, WATCHDOGS_ENABLED: '0', ...workerEnv });
     const env = world.serviceEnv({ TEMPORAL_TASK_QUEUE: taskQueue, WATCHDOG_HEALTH_URLS: `worker=http://127.0.0.1:${worker.healthPort}/health` });
     try {
-      const { stdout } = await execFile('npx', ['tsx', 'operator-cli/drift-cli.ts', '--expected', 'HEAD', '--json'], { cwd: PROJECT_ROOT, env, timeout: 60_000 });
+      const cli = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+      const args = [path.join(PROJECT_ROOT, 'operator-cli', 'drift-cli.ts'), '--expected', 'HEAD', '--definition', 'pipelines/nba.json', '--json'];
+      const { stdout } = await execFile(cli, args, { cwd: repo, env, timeout: 60_000 });
       return { code: 0, report: JSON.parse(stdout) as DriftReport };
     } catch (error) {
       const failed = error as { code: number; stdout: string; stderr: string };
@@ -63,8 +83,9 @@ describe('deployment drift (npm run drift)', function () {
       assert.equal(row.status, 'stale', JSON.stringify(row));
       assert.equal(row.build, first);
       assert.equal(row.commitTime, new Date(git('show', '-s', '--format=%cI', first)).toISOString());
-      assert.equal(row.commitsBehind, Number(git('rev-list', '--count', `${first}..HEAD`)));
-      assert.ok((row.hoursBehind ?? 0) > 24);
+      assert.equal(row.commitsBehind, 2);
+      // Behind since the oldest commit it lacks, two days ago.
+      assert.ok(Math.abs((row.hoursBehind ?? 0) - 48) < 0.5, String(row.hoursBehind));
     }
   });
 

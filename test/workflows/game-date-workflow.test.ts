@@ -18,6 +18,15 @@ const P3 = 'phase_3_analytics';
 const P4 = 'phase_4_precompute';
 const P5 = 'phase_5_predictions';
 
+/** Polls a condition of the test's own (real time), for what the status query cannot show. */
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('game-date workflow (time-skipping server)', function () {
   this.timeout(90_000);
   let env: TestWorkflowEnvironment;
@@ -327,9 +336,12 @@ describe('game-date workflow (time-skipping server)', function () {
       const gameDate = await yesterday();
       const recorder = new RecordingActivities();
       let down = true;
-      recorder.failBigQuery = () => (down ? new Error('BigQuery unavailable') : undefined);
+      let attempts = 0;
+      recorder.failBigQuery = () => (attempts++, down ? new Error('BigQuery unavailable') : undefined);
       await withDateWorkflow(env, { gameDate, recorder }, async ({ handle, until }) => {
         for (const name of PHASE2) await handle.signal(completionSignal, completion(P2, name, gameDate));
+        // Skip time only once the first write is under way, so its whole retry budget falls inside the skip.
+        await waitUntil(() => attempts > 0, 'the first BigQuery write');
         await env.sleep(11 * MINUTE); // the BigQuery activities exhaust their retry budget
         const waiting = await until((s) => transition(s, 'phase2_to_phase3').state === 'triggered' && s.outages.includes('bigquery') && s.pendingWrites.alerts === 0, 'outage noticed', true);
         assert.ok(waiting.pendingWrites.logRows >= 1);
@@ -347,9 +359,11 @@ describe('game-date workflow (time-skipping server)', function () {
       const gameDate = await yesterday();
       const recorder = new RecordingActivities();
       let down = true;
-      recorder.failFirestore = () => (down ? new Error('Firestore unavailable') : undefined);
+      let attempts = 0;
+      recorder.failFirestore = () => (attempts++, down ? new Error('Firestore unavailable') : undefined);
       await withDateWorkflow(env, { gameDate, recorder }, async ({ handle, until }) => {
         for (const name of PHASE2) await handle.signal(completionSignal, completion(P2, name, gameDate));
+        await waitUntil(() => attempts > 0, 'the first Firestore write');
         await env.sleep(11 * MINUTE); // the pass's retry budget is spent
         const waiting = await until((s) => transition(s, 'phase2_to_phase3').state === 'triggered' && s.outages.includes('firestore') && s.pendingWrites.alerts === 0, 'outage noticed', true);
         assert.deepEqual(waiting.outages, ['firestore']);
