@@ -34,6 +34,8 @@ export interface CompletionBridgeOptions {
   streamsPerSubscription: number;
   ackDeadlineSeconds: number;
   signalTimeoutMs: number;
+  /** Also read `<topic>-dlq` (through `subscriptionName`) and alert what Pub/Sub's dead-letter policy moved there. */
+  watchDeadLetters?: boolean;
   /** How long a message is held and retried while Temporal does not answer, before it is nacked (below the lease extension). */
   maxHoldMs: number;
   sendAlert: (alert: Alert) => Promise<unknown>;
@@ -61,7 +63,37 @@ export class CompletionBridge {
   constructor(private readonly options: CompletionBridgeOptions) {}
 
   start(): void {
-    for (const transition of this.options.definition.transitions) this.open(transition.completionTopic);
+    for (const transition of this.options.definition.transitions) {
+      this.open(transition.completionTopic, (topic, message) => this.handle(topic, message));
+      if (this.options.watchDeadLetters) this.open(deadLetterTopicName(transition.completionTopic), (topic, message) => this.watchDeadLetter(topic, message));
+    }
+  }
+
+  /**
+   * A message on a dead-letter topic. The bridge's own dead letters carry `dlq_reason` and were alerted when it
+   * moved them. One without it was moved by Pub/Sub (the subscription's dead-letter policy): delivered
+   * BRIDGE_MAX_DELIVERY_ATTEMPTS times without an acknowledgement, which nobody would otherwise hear of.
+   */
+  private async watchDeadLetter(topic: string, message: Message): Promise<void> {
+    if (message.attributes.dlq_reason) return message.ack();
+    const attempts = message.attributes.CloudPubSubDeadLetterSourceDeliveryCount ?? 'too many';
+    const source = message.attributes.CloudPubSubDeadLetterSourceSubscription ?? 'its subscription';
+    try {
+      await this.options.sendAlert({
+        severity: 'critical',
+        title: `Pub/Sub moved a completion to ${topic}`,
+        text: `Message ${message.id} was delivered ${attempts} times on ${source} without being acknowledged, so Pub/Sub moved it to ${topic}. The bridge crashed on it or could neither signal nor dead-letter it each time: look for it in the bridge's logs, fix the cause, then republish it.`,
+        gameDate: bodyFields(message.data).gameDate,
+        dedupKey: `bridge:dead-lettered-by-pubsub:${topic}:${message.id}`,
+        timestamp: new Date().toISOString(),
+      });
+      this.options.log.error({ ...this.messageFields(topic, message), delivery_attempts: attempts }, `message ${message.id} was moved to ${topic} by Pub/Sub`);
+      message.ack();
+    } catch (error) {
+      // Not alerted: it comes back until someone is told.
+      this.options.log.error({ ...this.messageFields(topic, message), error: errorSummary(error) }, `ALERT NOT DELIVERED for dead letter ${message.id}`);
+      message.nack();
+    }
   }
 
   /** Names of the subscriptions and the topics they read. */
@@ -86,7 +118,7 @@ export class CompletionBridge {
     return { drained };
   }
 
-  private open(topic: string): void {
+  private open(topic: string, onMessage: (topic: string, message: Message) => Promise<void>): void {
     const name = this.options.subscriptionName(topic);
     const deadline = Duration.from({ seconds: this.options.ackDeadlineSeconds });
     const subscription = this.options.pubsub.subscription(name, {
@@ -97,7 +129,7 @@ export class CompletionBridge {
       // Leases of held messages are extended for longer than they may be held.
       maxExtensionTime: Duration.from({ millis: this.options.maxHoldMs + 5 * 60_000 }),
     });
-    subscription.on('message', (message: Message) => this.track(this.handle(topic, message)));
+    subscription.on('message', (message: Message) => this.track(onMessage(topic, message)));
     subscription.on('error', (error: unknown) => {
       // Retryable stream errors are retried inside the client; what arrives here stopped the stream.
       const summary = errorSummary(error);
@@ -118,7 +150,7 @@ export class CompletionBridge {
       const retry = setTimeout(() => {
         if (this.stopping.signal.aborted) return;
         this.subscriptionErrors.delete(name);
-        this.open(topic);
+        this.open(topic, onMessage);
       }, 10_000);
       retry.unref();
     });

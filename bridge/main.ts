@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     ackDeadlineSeconds: env.BRIDGE_ACK_DEADLINE_SECONDS,
     signalTimeoutMs: env.BRIDGE_SIGNAL_TIMEOUT_SECONDS * 1000,
     maxHoldMs: env.BRIDGE_MAX_HOLD_MINUTES * 60_000,
+    watchDeadLetters: true,
     sendAlert,
     onMessage: (topic) => void silentTopics.record(topic),
     reachability,

@@ -33,6 +33,8 @@ export async function ensurePubSubResources(pubsub: PubSub, topics: PipelineTopi
     ...topics.completionTopics.map(async (topic) => {
       // The dead-letter topic first: the bridge's subscription names it in its dead-letter policy.
       await ensureTopicWithSubscription(pubsub, deadLetterTopicName(topic), deadLetterSubscriptionName(topic));
+      // The bridge watches each dead-letter topic too, to alert what Pub/Sub moved there.
+      await ignoringExisting(() => pubsub.topic(deadLetterTopicName(topic)).createSubscription(bridgeSubscriptionName(deadLetterTopicName(topic)), { ackDeadlineSeconds: 60 }));
       await ensureTopicWithSubscription(pubsub, topic, bridgeSubscriptionName(topic), deadLetterTopicName(topic));
     }),
     ...topics.triggerTopics.map((topic) => ensureTopicWithSubscription(pubsub, topic, triggerSubscriptionName(topic))),

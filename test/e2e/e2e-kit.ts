@@ -83,9 +83,9 @@ export async function createWorld(options: { endpoints?: StackEndpoints; definit
   const readers = new Map<string, Reader>();
   const services: ServiceProcess[] = [];
 
-  await Promise.all(
-    topics.completionTopics.map((topic) => pubsub.topic(topic).createSubscription(subscriptionTemplate.replace('{topic}', topic), { ackDeadlineSeconds: 10 })),
-  );
+  // The bridge reads each completion topic and watches its dead-letter topic, both through the template.
+  const bridgeTopics = [...topics.completionTopics, ...topics.completionTopics.map(deadLetterTopicName)];
+  await Promise.all(bridgeTopics.map((topic) => pubsub.topic(topic).createSubscription(subscriptionTemplate.replace('{topic}', topic), { ackDeadlineSeconds: 10 })));
   const readTopics = [...topics.triggerTopics, ...topics.completionTopics.map(deadLetterTopicName)];
   await Promise.all(
     readTopics.map(async (topic) => {
@@ -155,7 +155,7 @@ export async function createWorld(options: { endpoints?: StackEndpoints; definit
       await Promise.allSettled(subscriptions.map((s) => s.close()));
       await Promise.allSettled([
         ...subscriptions.map((s) => s.delete()),
-        ...topics.completionTopics.map((topic) => pubsub.subscription(subscriptionTemplate.replace('{topic}', topic)).delete()),
+        ...bridgeTopics.map((topic) => pubsub.subscription(subscriptionTemplate.replace('{topic}', topic)).delete()),
       ]);
       await pubsub.close();
       await sink.close();

@@ -151,6 +151,23 @@ describe('end to end: bridge and worker processes on the local stack', function 
     assert.equal(metricValue(metrics, 'bridge_messages_acknowledged_total', { outcome: 'dead_lettered' }), 3);
   });
 
+  it("alerts a completion that Pub/Sub's dead-letter policy moved to <topic>-dlq, and stays quiet about its own dead letters", async () => {
+    const gameDate = uniquePastDate();
+    const dlq = `${PHASE2_TOPIC}-dlq`;
+    // What Pub/Sub publishes when a subscription's dead-letter policy gives up on a message.
+    const forwarded = await world.pubsub.topic(dlq).publishMessage({
+      data: Buffer.from(JSON.stringify(completionBody('phase_2_raw', 'NbacGamebookProcessor', gameDate))),
+      attributes: { CloudPubSubDeadLetterSourceDeliveryCount: '20', CloudPubSubDeadLetterSourceSubscription: `${PHASE2_TOPIC}-orchestrator` },
+    });
+    const own = await world.pubsub.topic(dlq).publishMessage({ data: Buffer.from('{'), attributes: { dlq_reason: 'not JSON', source_topic: PHASE2_TOPIC, source_message_id: 'm-1' } });
+    const alert = await waitFor('the forwarded dead letter alerted', () => world.sink.alerts.find((a) => a.dedup_key === `bridge:dead-lettered-by-pubsub:${dlq}:${forwarded}`));
+    assert.equal(alert.severity, 'critical');
+    assert.equal(alert.game_date, gameDate);
+    assert.match(alert.text, /delivered 20 times on nba-phase2-raw-complete-orchestrator/);
+    await sleep(2_000);
+    assert.ok(!world.sink.alerts.some((a) => a.dedup_key.endsWith(own)), "the bridge's own dead letter was alerted when it moved it, not again");
+  });
+
   it('loses and doubles nothing when the worker is SIGKILLed in the middle of a transition', async () => {
     const gameDate = uniquePastDate();
     await publishPhase2(gameDate, PHASE2_CLASSES.slice(0, 4));
