@@ -68,14 +68,19 @@ export function createTriggerPublisher(pubsub: PubSub, options: { subscribedTtlM
 }
 
 /**
- * The number of subscriptions on a topic; a Pub/Sub error is classified like a publish error. None found is
- * double-checked against the topic itself: some servers list nothing for a topic that does not exist.
+ * How many subscriptions a topic has; the publisher and the worker's /health ask the same way. None found is
+ * double-checked against the topic itself: some servers (the emulator) list nothing for a topic that does not exist.
  */
+export async function subscriptionCount(topic: Topic, gaxOpts: { timeout: number; maxRetries: number } = PUBLISH_GAX_OPTIONS): Promise<number> {
+  const [subscriptions] = await topic.getSubscriptions({ gaxOpts });
+  if (subscriptions.length === 0) await topic.getMetadata(gaxOpts);
+  return subscriptions.length;
+}
+
+/** `subscriptionCount`, with a Pub/Sub error classified like a publish error. */
 async function countSubscriptions(topic: Topic, where: string): Promise<number> {
   try {
-    const [subscriptions] = await topic.getSubscriptions({ gaxOpts: PUBLISH_GAX_OPTIONS });
-    if (subscriptions.length === 0) await topic.getMetadata(PUBLISH_GAX_OPTIONS);
-    return subscriptions.length;
+    return await subscriptionCount(topic);
   } catch (err) {
     throw classifyPublishError(err, where);
   }

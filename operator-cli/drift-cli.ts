@@ -3,13 +3,12 @@
  * (behind, stale, unknown, or a pipeline definition that differs from the committed one), 2 when it cannot check.
  *   npm run drift -- --expected origin/main --max-age 24 --health bridge=http://127.0.0.1:8092/health --json
  */
-import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_PIPELINE_DEFINITION_PATH } from '../contract/load-pipeline-definition';
 import { parseEnvironment, temporalEnvShape } from '../service/environment-schema';
-import { temporalConnectError, temporalConnectionOptions } from '../service/temporal-connection';
+import { connectTemporalClient } from '../service/temporal-connection';
 import { triggerTaskQueue } from '../workflows/game-date/messages';
 import { driftReport, healthBuild, localGit, workerBuilds, type DriftReport } from './deployment-drift';
 
@@ -55,12 +54,8 @@ async function main(): Promise<number> {
   const git = localGit();
   // A checkout without a remote (a local clone) has no origin/main: the default then falls back to main.
   const expectedRevision = flags.expected === 'origin/main' && !git.resolve(flags.expected) ? 'main' : flags.expected;
-  const options = temporalConnectionOptions(env);
-  const connection = await Connection.connect({ ...options, connectTimeout: '5s' }).catch((error: unknown) => {
-    throw new Error(temporalConnectError(options, error));
-  });
+  const client = await connectTemporalClient(env);
   try {
-    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
     const serving = [...(await workerBuilds(client, env.TEMPORAL_NAMESPACE, [env.TEMPORAL_TASK_QUEUE, triggerTaskQueue(env.TEMPORAL_TASK_QUEUE)])), ...(await Promise.all(health.map((h) => healthBuild(h.name, h.url))))];
     const definitionFile = flags.definition ?? path.relative(git.root(), DEFAULT_PIPELINE_DEFINITION_PATH);
     const report = driftReport({ git, expectedRevision, maxAgeHours: flags.maxAge, definitionFile, serving });
@@ -68,7 +63,7 @@ async function main(): Promise<number> {
     else print(report);
     return report.drift ? 1 : 0;
   } finally {
-    await connection.close();
+    await client.connection.close();
   }
 }
 

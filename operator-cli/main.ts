@@ -4,11 +4,11 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { isCalendarDate } from '../contract/completion-fields';
 import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
 import { parseEnvironment, temporalEnvShape } from '../service/environment-schema';
-import { temporalConnectError, temporalConnectionOptions } from '../service/temporal-connection';
+import { connectTemporalClient } from '../service/temporal-connection';
 import { gameDateWorkflowId, operatorCommandUpdate, searchAttributes, statusQuery, type OperatorAction } from '../workflows/game-date/messages';
 import { formatDateStatus } from './date-status-report';
 
@@ -35,13 +35,8 @@ function operatorEnv(): z.infer<z.ZodObject<typeof operatorEnvShape>> {
   return parseEnvironment(operatorEnvShape);
 }
 
-async function connect(): Promise<Client> {
-  const env = operatorEnv();
-  const options = temporalConnectionOptions(env);
-  const connection = await Connection.connect({ ...options, connectTimeout: '5s' }).catch((error: unknown) => {
-    throw new Error(`${temporalConnectError(options, error)} (set TEMPORAL_ADDRESS and the TEMPORAL_TLS_* variables)`, { cause: error });
-  });
-  return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+function connect(): Promise<Client> {
+  return connectTemporalClient(operatorEnv());
 }
 
 const program = new Command('operator')

@@ -10,6 +10,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import type { PubSub } from '@google-cloud/pubsub';
 import { alertPathHealth, type AlertPathStatus } from '../activities/alert-channels';
 import { errorSummary } from '../activities/google-error-codes';
+import { subscriptionCount } from '../activities/trigger-publisher';
 
 export interface DependencyHealth {
   healthy: boolean;
@@ -154,8 +155,7 @@ export function pubsubProbe(pubsub: PubSub, topic?: string): HealthProbe {
 export function triggerTopicsProbe(pubsub: PubSub, topics: string[]): HealthProbe {
   return async () => {
     // Bounded: the worker runs this at start too, and a Pub/Sub outage must not hold the start up.
-    const subscriptionCount = async (name: string) => (await pubsub.topic(name).getSubscriptions({ gaxOpts: { timeout: 5_000, maxRetries: 1 } }))[0].length;
-    const counts = await Promise.all(topics.map(async (name) => [name, await subscriptionCount(name)] as const));
+    const counts = await Promise.all(topics.map(async (name) => [name, await subscriptionCount(pubsub.topic(name), { timeout: 5_000, maxRetries: 1 })] as const));
     const unsubscribed = counts.filter(([, count]) => count === 0).map(([name]) => name);
     return unsubscribed.length
       ? { healthy: false, error: `no subscription on trigger topic(s) ${unsubscribed.join(', ')}: triggers published there are dropped` }

@@ -5,7 +5,7 @@
  * with its variable named. The API key is passed to the SDK only: never logged, never in workflow history.
  */
 import { readFileSync } from 'node:fs';
-import type { TLSConfig } from '@temporalio/client';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { EnvironmentError, type temporalEnvShape } from './environment-schema';
 import type { z } from 'zod';
 
@@ -58,4 +58,13 @@ export function describeTemporalConnection(options: TemporalConnectionOptions): 
 export function temporalConnectError(options: TemporalConnectionOptions, error: unknown): string {
   const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
   return `cannot connect to Temporal at ${describeTemporalConnection(options)}: ${reason}`;
+}
+
+/** A client for a command-line tool: connected within 5 s, or an error of one line naming where and how it tried. */
+export async function connectTemporalClient(env: TemporalEnv): Promise<Client> {
+  const options = temporalConnectionOptions(env);
+  const connection = await Connection.connect({ ...options, connectTimeout: '5s' }).catch((error: unknown) => {
+    throw new Error(`${temporalConnectError(options, error)} (set TEMPORAL_ADDRESS and the TEMPORAL_TLS_* variables)`, { cause: error });
+  });
+  return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
 }

@@ -1,9 +1,8 @@
 /** The operator CLI as a real subprocess against the dev server: readable status, recorded commands, one-line errors. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { Worker } from '@temporalio/worker';
+import { runCli } from '../cli-process';
 import { devServerEnv, testStack } from '../harness';
 import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
 import { gameDateWorkflow } from '../../workflows';
@@ -14,17 +13,7 @@ import { completion, PHASE2 } from '../workflows/completions';
 import { RecordingActivities } from '../workflows/recording-activities';
 import { workflowBundle } from '../workflows/workflow-test-kit';
 
-const run = promisify(execFile);
-
-async function operator(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'operator-cli/main.ts', ...args], { env: process.env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const operator = (...args: string[]) => runCli('operator-cli/main.ts', args);
 
 describe('operator CLI', function () {
   this.timeout(120_000);

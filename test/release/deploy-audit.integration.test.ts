@@ -68,15 +68,17 @@ describe('deploy audit (npm run audit:deploy)', function () {
 
   it('rejects a symlink, a hard-coded host, path or project id, a missing /health and an unregistered activity', () => {
     const bad = copy('bad');
-    symlinkSync('/etc/hostname', path.join(bad, 'contract', 'linked.json'));
-    writeFileSync(path.join(bad, 'contract', 'hard-coded.js'), "exports.a = 'https://pubsub.googleapis.com/v1/projects/nba-prod-123/topics/x'; exports.b = '/home/deploy/pipelines/nba.json';\n");
+    symlinkSync(path.join('..', 'pipelines', 'nba.json'), path.join(bad, 'contract', 'linked.json'));
+    // The mistake the audit is for: a path of the machine that built the deployable, written into its code.
+    const buildMachinePath = path.join(bad, 'pipelines', 'nba.json');
+    writeFileSync(path.join(bad, 'contract', 'hard-coded.js'), `exports.a = 'https://pubsub.googleapis.com/v1/projects/nba-prod-123/topics/x'; exports.b = ${JSON.stringify(buildMachinePath)};\n`);
     writeFileSync(path.join(bad, 'bridge', 'main.js'), "require('./completion-bridge');\n");
     const problems = auditDeployable(bad, registeredActivityNames()).map((p) => `${p.file}: ${p.problem}`);
     for (const expected of [
       `${path.join('contract', 'linked.json')}: is a symlink`,
       `${path.join('contract', 'hard-coded.js')}: hard-coded host https://pubsub.googleapis.com/v1/projects/nba-prod-123/topics/x`,
       `${path.join('contract', 'hard-coded.js')}: hard-coded project id in https://pubsub.googleapis.com/v1/projects/nba-prod-123/topics/x`,
-      `${path.join('contract', 'hard-coded.js')}: hard-coded absolute path /home/deploy/pipelines/nba.json`,
+      `${path.join('contract', 'hard-coded.js')}: hard-coded absolute path ${buildMachinePath}`,
       'bridge/main.js: starts no /health server',
     ]) assert.ok(problems.includes(expected), `${expected}\nin\n${problems.join('\n')}`);
     const names = registeredActivityNames();

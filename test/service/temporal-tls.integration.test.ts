@@ -5,18 +5,16 @@
  * refused, with one clear line, without it.
  */
 import assert from 'node:assert/strict';
-import { execFile as execFileCb, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { promisify } from 'node:util';
-import { PROJECT_ROOT, SERVICE_SCRIPTS, spawnService } from '../../local-stack/service-process';
+import { SERVICE_SCRIPTS, spawnService } from '../../local-stack/service-process';
+import { runCli } from '../cli-process';
 import { createWorld, freePort, serviceHandle, waitFor, type E2eWorld } from '../e2e/e2e-kit';
 import { testStack } from '../harness';
-
-const execFile = promisify(execFileCb);
 
 /** A CA, a server certificate for `localhost` and a client certificate, all signed by that CA. */
 function makeCertificates(dir: string): { ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string } {
@@ -83,15 +81,7 @@ describe('secure Temporal connections (mTLS proxy in front of the dev server)', 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function operator(env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await execFile('npx', ['tsx', 'operator-cli/main.ts', 'stuck'], { cwd: PROJECT_ROOT, env: world.serviceEnv(env), timeout: 60_000 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
+  const operator = (env: NodeJS.ProcessEnv) => runCli('operator-cli/main.ts', ['stuck'], { env: world.serviceEnv(env) });
 
   it('the operator CLI works with the client certificate and is refused in one line without it', async function () {
     const ok = await operator(withCertificate);
