@@ -18,6 +18,8 @@ export interface AlertSink {
   url: string;
   port: number;
   alerts: ReceivedAlert[];
+  /** While set, every POST is answered with this status and not kept (an alert channel that is down). */
+  failWith: number | null;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startAlertSink(options: { port?: number; host?: string; print?: (alert: ReceivedAlert) => void } = {}): Promise<AlertSink> {
   const alerts: ReceivedAlert[] = [];
+  const state = { failWith: null as number | null };
   const server = createServer((req, res) => {
     void (async () => {
       if (req.method === 'GET' && req.url?.startsWith('/alerts')) {
@@ -38,6 +41,10 @@ export async function startAlertSink(options: { port?: number; host?: string; pr
       }
       if (req.method !== 'POST') {
         res.writeHead(405).end();
+        return;
+      }
+      if (state.failWith !== null) {
+        res.writeHead(state.failWith).end('alert channel unavailable');
         return;
       }
       try {
@@ -59,6 +66,12 @@ export async function startAlertSink(options: { port?: number; host?: string; pr
     url: `http://${LOOPBACK}:${port}/alerts`,
     port,
     alerts,
+    get failWith() {
+      return state.failWith;
+    },
+    set failWith(status: number | null) {
+      state.failWith = status;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
