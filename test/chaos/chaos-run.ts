@@ -283,12 +283,14 @@ function sampleHealth(samples: HealthSample[], pools: Record<'worker' | 'bridge'
   };
 }
 
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
 function triggersSeen(world: E2eWorld, triggerTopics: string[]): TriggerSeen[] {
   return triggerTopics.flatMap((topic) =>
     world.reader(topic).messages.map((m) => ({
       topic,
-      gameDate: String(m.data.game_date ?? m.data.target_date ?? ''),
-      triggerId: m.attributes.trigger_id ?? String(m.data.trigger_id ?? ''),
+      gameDate: text(m.data.game_date) || text(m.data.target_date),
+      triggerId: m.attributes.trigger_id ?? text(m.data.trigger_id),
       messageKey: m.attributes.trigger_message_key ?? '',
     })),
   );

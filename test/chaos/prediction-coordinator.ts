@@ -35,7 +35,8 @@ export async function startPredictionCoordinator(): Promise<PredictionCoordinato
       const body = await readBody(req).catch(() => '');
       let gameDate = '';
       try {
-        gameDate = String((JSON.parse(body) as { game_date?: unknown }).game_date ?? '');
+        const value = (JSON.parse(body) as { game_date?: unknown }).game_date;
+        gameDate = typeof value === 'string' ? value : '';
       } catch {
         // Kept as an empty date: the audit reports it.
       }
