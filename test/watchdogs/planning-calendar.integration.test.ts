@@ -10,9 +10,22 @@ import { ensureSeededSchedule, isSeededGameDay, SEED_DAYS_AHEAD } from '../../lo
 import { createPlanner } from '../../watchdogs/planner-activities';
 import { addDays, loadPlanning, planningWindow } from '../../watchdogs/planning';
 import { gameDateWorkflowId } from '../../workflows/game-date/messages';
+import { loadWatchdogConfig } from '../../watchdogs/watchdog-config';
+import { ensureWatchdogSchedules, watchdogScheduleIds } from '../../watchdogs/watchdog-schedules';
 import { devServerEnv } from '../harness';
 import { testBigQuery } from '../activities/activity-test-env';
 import { nbaDefinition } from '../workflows/workflow-test-kit';
+import { startWatchdogRig } from './watchdog-test-kit';
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
 
 describe('planning from the schedule table (pipelines/nba.json, the stack\'s seeded nba_raw.nbac_schedule)', function () {
   this.timeout(60_000);
@@ -55,6 +68,40 @@ describe('planning from the schedule table (pipelines/nba.json, the stack\'s see
       for (const date of result.dates) assert.equal((await env.client.workflow.getHandle(gameDateWorkflowId(definition.pipeline, date)).describe()).status.name, 'RUNNING');
     } finally {
       for (const date of result.dates) await env.client.workflow.getHandle(gameDateWorkflowId(definition.pipeline, date)).terminate('test finished').catch(() => undefined);
+    }
+  });
+
+  it('a worker start plans at once: the planner schedule runs when created and when updated, not when paused', async function () {
+    const env = await devServerEnv();
+    const pipeline = `plan${randomUUID().slice(0, 8)}`;
+    const planning = loadPlanning(DEFAULT_PIPELINE_DEFINITION_PATH, nbaDefinition())!;
+    const today = calendarDateIn('America/New_York', Date.now());
+    if (!planningWindow(planning.config, today)) this.skip();
+    const rig = await startWatchdogRig(env, { planning }, pipeline);
+    const config = loadWatchdogConfig({ WATCHDOG_PLANNER_EVERY: '1d', WATCHDOG_RECONCILE_EVERY: '1d', WATCHDOG_STUCK_EVERY: '1h', WATCHDOG_HEALTH_EVERY: '1h' });
+    const options = { pipeline, taskQueue: rig.taskQueue, config, planning: true };
+    const planner = env.client.schedule.getHandle(`${pipeline}-watchdog-planner`);
+    const plannerRuns = async () => (await planner.describe()).info.recentActions.length;
+    const firstGameDay = [today, addDays(today, 1)].find(isSeededGameDay)!;
+    try {
+      const created = await ensureWatchdogSchedules(env.client, options);
+      assert.deepEqual(created.triggered, [`${pipeline}-watchdog-planner`]);
+      await eventually(async () => ((await plannerRuns()) >= 1 ? true : undefined), 'the planner run at creation');
+      await eventually(
+        async () => ((await env.client.workflow.getHandle(gameDateWorkflowId(pipeline, firstGameDay)).describe().catch(() => null))?.status.name === 'RUNNING' ? true : undefined),
+        `the planned date ${firstGameDay}`,
+      );
+      await eventually(async () => ((await planner.describe()).info.runningActions.length === 0 ? true : undefined), 'the first planner run to finish');
+      const updated = await ensureWatchdogSchedules(env.client, options);
+      assert.deepEqual(updated.triggered, [`${pipeline}-watchdog-planner`]);
+      await eventually(async () => ((await plannerRuns()) >= 2 ? true : undefined), 'the planner run at the second start');
+      await planner.pause('maintenance');
+      const paused = await ensureWatchdogSchedules(env.client, options);
+      assert.deepEqual(paused.triggered, [], "an operator's pause is kept");
+    } finally {
+      for (const id of watchdogScheduleIds({ pipeline, config, planning: true })) await env.client.schedule.getHandle(id).delete().catch(() => undefined);
+      for (const date of [addDays(today, -2), addDays(today, -1), today, addDays(today, 1)]) await env.client.workflow.getHandle(gameDateWorkflowId(pipeline, date)).terminate('test finished').catch(() => undefined);
+      await rig.stop();
     }
   });
 });
