@@ -15,6 +15,7 @@ import { ensureWatchdogSchedules, watchdogScheduleIds } from '../../watchdogs/wa
 import { devServerEnv } from '../harness';
 import { testBigQuery } from '../activities/activity-test-env';
 import { nbaDefinition } from '../workflows/workflow-test-kit';
+import { createWorld } from '../e2e/e2e-kit';
 import { startWatchdogRig } from './watchdog-test-kit';
 
 async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
@@ -102,6 +103,31 @@ describe('planning from the schedule table (pipelines/nba.json, the stack\'s see
       for (const id of watchdogScheduleIds({ pipeline, config, planning: true })) await env.client.schedule.getHandle(id).delete().catch(() => undefined);
       for (const date of [addDays(today, -2), addDays(today, -1), today, addDays(today, 1)]) await env.client.workflow.getHandle(gameDateWorkflowId(pipeline, date)).terminate('test finished').catch(() => undefined);
       await rig.stop();
+    }
+  });
+
+  it('npm start: the worker process with pipelines/nba.json plans the seeded dates as soon as it is ready', async function () {
+    this.timeout(150_000);
+    const env = await devServerEnv();
+    const definition = nbaDefinition();
+    const planning = loadPlanning(DEFAULT_PIPELINE_DEFINITION_PATH, definition)!;
+    const today = calendarDateIn(definition.timeZone, Date.now());
+    if (!planningWindow(planning.config, today)) this.skip();
+    const firstGameDay = [today, addDays(today, 1)].find(isSeededGameDay)!;
+    const world = await createWorld();
+    const config = loadWatchdogConfig({});
+    try {
+      // The one test of the run whose worker keeps its watchdog schedules (the e2e kit turns them off).
+      await world.startWorker({ WATCHDOGS_ENABLED: '1', WATCHDOG_RECONCILE_EVERY: '1d', WATCHDOG_STUCK_EVERY: '1d', WATCHDOG_HEALTH_EVERY: '1d' });
+      const planned = await eventually(async () => {
+        const description = await env.client.workflow.getHandle(gameDateWorkflowId('nba', firstGameDay)).describe().catch(() => null);
+        return description?.status.name === 'RUNNING' && description.taskQueue === world.taskQueue ? description : undefined;
+      }, `nba-game-date-${firstGameDay} started by the worker's planner`, 60_000);
+      assert.equal(planned.type, 'gameDateWorkflow');
+    } finally {
+      for (const id of watchdogScheduleIds({ pipeline: 'nba', config, planning: true })) await env.client.schedule.getHandle(id).delete().catch(() => undefined);
+      for (const date of [addDays(today, -2), addDays(today, -1), today, addDays(today, 1)]) await env.client.workflow.getHandle(gameDateWorkflowId('nba', date)).terminate('test finished').catch(() => undefined);
+      await world.close();
     }
   });
 });
