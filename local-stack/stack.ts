@@ -15,6 +15,7 @@ import {
 import { pipelineTopics } from '../contract/pipeline-topics';
 import { LOOPBACK, assertPortsFree, freePorts, portsFromEnv, type StackPorts } from './ports';
 import { ensurePubSubResources } from './pubsub-resources';
+import { ensureSeededSchedule } from './schedule-seed';
 import { waitUntilReady } from './readiness';
 import { stackServices, type ServiceSpec } from './services';
 import type { StackEndpoints } from './stack-endpoints';
@@ -109,6 +110,7 @@ async function createResources(endpoints: StackEndpoints): Promise<void> {
     await Promise.all([
       ensurePubSubResources(pubsub, pipelineTopics()),
       ensureBigQuerySchema(bigquery, endpoints.bigqueryDataset),
+      ensureSeededSchedule(bigquery),
     ]);
   } finally {
     await pubsub.close();
@@ -164,7 +166,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       }),
     );
     await createResources(endpoints);
-    log('topics, subscriptions, dataset and tables created');
+    log('topics, subscriptions, datasets, tables and the seeded schedule created');
   } catch (error) {
     await stop();
     throw error;

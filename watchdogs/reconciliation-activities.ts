@@ -7,19 +7,28 @@
  * Firestore `getAll` per 300 documents, and one BigQuery query per table selecting only keys and flags for
  * the set of dates. Items a running date has not written yet (pending in its state, or changed in the last
  * few minutes) are left for the next run, so reconciliation never races the workflow's own writer.
+ *
+ * With a planning calendar it also checks every past date of the calendar (all seasons it holds, one query,
+ * `calendar-gaps.ts`): a date with neither a workflow in visibility nor a `phase_execution_log` row never ran
+ * at all (nothing arrived, and the planner missed it or its workflow aged out of retention). Such a gap is a
+ * `calendar_date_unrecorded` discrepancy; once the workflow has alerted it, `recordUnrecordedDates` writes
+ * the date's `unrecorded` log row, so the next run finds a row and does not alert it again.
  */
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { DocumentData, Firestore } from '@google-cloud/firestore';
 import { heartbeat } from '@temporalio/activity';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { CompletionRow, CompletionStatusRow, ExecutionLogRow, FirestoreProjectionInput, TransitionActivities } from '../activities/activity-contracts';
+import { calendarDateIn } from '../contract/game-date-mode';
 import { PHASE_COMPLETIONS_TABLE, PHASE_COMPLETION_STATUS_TABLE, PHASE_EXECUTION_LOG_TABLE } from '../activities/bigquery-schema';
 import type { PipelineDefinition, TransitionDefinition } from '../contract/pipeline-definition';
 import { GAME_DATE_WORKFLOW_TYPE } from '../workflows/game-date/messages';
 import { gameDateStateQuery } from '../workflows/game-date/internal-messages';
 import { completionStatusRow, firestoreProjection } from '../workflows/game-date/records';
 import { withStateDefaults, type GameDateState, type TransitionState } from '../workflows/game-date/state';
-import type { Discrepancy, ReconcileInput, ReconcileResult } from '../workflows/watchdogs/watchdog-contracts';
+import type { Discrepancy, ReconcileInput, ReconcileResult, RecordUnrecordedInput } from '../workflows/watchdogs/watchdog-contracts';
+import { calendarCoverage, type CalendarCoverage } from './calendar-gaps';
+import type { LoadedPlanning } from './planning';
 
 export type ProjectionWriters = Pick<TransitionActivities, 'projectCompletionDocument' | 'recordCompletionRows' | 'recordExecutionLog' | 'upsertCompletionStatus'>;
 
@@ -31,6 +40,8 @@ export interface ReconciliationDeps {
   datasetId: string;
   /** The workflow's own idempotent writers (from `createActivities`). */
   writers: ProjectionWriters;
+  /** The planning calendar whose past dates must each have a workflow or a log row; null: no such check. */
+  planning?: LoadedPlanning | null;
   /** A running date changed this recently is checked next time (default 2 minutes). */
   settleMs?: number;
   /** Dates read in parallel (default 8). */
@@ -83,11 +94,14 @@ export function createReconciler(deps: ReconciliationDeps): (input: ReconcileInp
     expected.sort((a, b) => a.gameDate.localeCompare(b.gameDate));
     const dates = expected.map((e) => e.gameDate);
 
-    const [documents, logKeys, completionKeys, statusRows] = await Promise.all([
+    const [documents, logKeys, completionKeys, statusRows, coverage] = await Promise.all([
       readDocuments(deps.firestore, expected.flatMap((e) => e.documents)),
       readKeys(deps.bigquery, deps.datasetId, PHASE_EXECUTION_LOG_TABLE, dates),
       readKeys(deps.bigquery, deps.datasetId, PHASE_COMPLETIONS_TABLE, dates),
       readStatusRows(deps.bigquery, deps.datasetId, dates),
+      deps.planning
+        ? calendarCoverage(deps.planning, { before: calendarDateIn(definition.timeZone, now), pipeline: definition.pipeline, datasetId: deps.datasetId }, deps.bigquery)
+        : Promise.resolve(null),
     ]);
     heartbeat({ stage: 'compared' });
 
@@ -133,6 +147,17 @@ export function createReconciler(deps: ReconciliationDeps): (input: ReconcileInp
       }
     }
 
+    // After the repairs, so a capped detail list keeps those first; a gap left out is found again next run.
+    const gaps = coverage ? unrecordedGaps(coverage, new Set(runs.map((r) => r.gameDate))) : [];
+    for (const gameDate of gaps) {
+      found({
+        gameDate,
+        transition: null,
+        kind: 'calendar_date_unrecorded',
+        detail: `The calendar (${coverage?.source}) lists ${gameDate}, but Temporal has no workflow ${definition.pipeline}-game-date-${gameDate} and phase_execution_log no row for it: nothing was ever received or planned for this date`,
+      });
+    }
+
     if (!dryRun) {
       for (const repair of repairs) {
         try {
@@ -153,7 +178,39 @@ export function createReconciler(deps: ReconciliationDeps): (input: ReconcileInp
       failedRepairs: discrepancies.filter((d) => d.repairError !== undefined || d.kind === 'state_unreadable').length,
       details: discrepancies.slice(0, MAX_DETAILS),
       truncated: discrepancies.length > MAX_DETAILS,
+      calendar: coverage ? { source: coverage.source, dates: coverage.dates, unrecorded: gaps.length } : null,
     };
+  };
+}
+
+/** Calendar dates without a log row, minus those with a workflow (running, or closed and still in visibility). */
+function unrecordedGaps(coverage: CalendarCoverage, withWorkflow: Set<string>): string[] {
+  return coverage.unlogged.filter((d) => !withWorkflow.has(d));
+}
+
+/** The row that remembers an alerted gap; its key is per date, so recording it twice writes one row. */
+export function unrecordedLogRow(definition: PipelineDefinition, gameDate: string, now: number): ExecutionLogRow {
+  const at = new Date(now).toISOString();
+  return {
+    rowKey: `${definition.pipeline}:${gameDate}:calendar:unrecorded`,
+    execution_timestamp: at,
+    // The date's first transition: where nothing arrived.
+    phase_name: definition.transitions[0]?.name ?? 'unknown',
+    game_date: gameDate,
+    correlation_id: `${definition.pipeline}:${gameDate}`,
+    start_time: at,
+    duration_seconds: 0,
+    games_processed: 0,
+    status: 'unrecorded',
+    metadata: { recorded_by: 'reconciliation', reason: 'calendar_date_unrecorded', detail: 'a date of the planning calendar with no workflow and no phase_execution_log row' },
+  };
+}
+
+/** Writes the `unrecorded` log row of each alerted gap (one insert job per date: at most one alert cap per run). */
+export function createUnrecordedDateRecorder(deps: { definition: PipelineDefinition; writers: Pick<ProjectionWriters, 'recordExecutionLog'> }): (input: RecordUnrecordedInput) => Promise<{ recorded: string[] }> {
+  return async function recordUnrecordedDates({ gameDates, now }: RecordUnrecordedInput): Promise<{ recorded: string[] }> {
+    for (const gameDate of gameDates) await deps.writers.recordExecutionLog(unrecordedLogRow(deps.definition, gameDate, now));
+    return { recorded: gameDates };
   };
 }
 

@@ -10,7 +10,7 @@ import type { WatchdogActivities } from '../workflows/watchdogs/watchdog-contrac
 import { createHealthProbes, type AlertPath } from './health-probe-activities';
 import { createPlanner } from './planner-activities';
 import type { LoadedPlanning } from './planning';
-import { createReconciler, type ProjectionWriters } from './reconciliation-activities';
+import { createReconciler, createUnrecordedDateRecorder, type ProjectionWriters } from './reconciliation-activities';
 import { createStuckWorkflowFinder } from './stuck-workflows-activities';
 import { createWatchdogStatus, recordOutcome, scheduleProblems, type WatchdogStatus } from './watchdog-status';
 
@@ -55,7 +55,9 @@ export function createWatchdogActivities(deps: WatchdogDeps): WatchdogActivities
       datasetId: deps.datasetId,
       writers: deps.writers,
       settleMs: deps.reconcileSettleMs,
+      planning: deps.planning,
     }),
+    recordUnrecordedDates: createUnrecordedDateRecorder({ definition: deps.definition, writers: deps.writers }),
     findStuckWorkflows: createStuckWorkflowFinder({ client: deps.client, pipeline: deps.definition.pipeline, workflowTypes: WATCHDOG_WORKFLOW_TYPES, failingTaskAttempts: deps.failingTaskAttempts }),
     checkWatchdogSchedules: () => scheduleProblems(deps.client, deps.scheduleIds ?? []),
     probeHealthEndpoints: probes.probeHealthEndpoints,

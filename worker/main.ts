@@ -160,7 +160,7 @@ async function main(): Promise<void> {
       alert_channels: config.alertConfig.channels.map((c) => c.name),
       health: `http://127.0.0.1:${health.port}/health`,
       metrics: `http://127.0.0.1:${health.port}/metrics`,
-      watchdog_schedules: watchdogConfig.enabled ? { created: schedules.created, updated: schedules.updated } : 'disabled (WATCHDOGS_ENABLED=0)',
+      watchdog_schedules: watchdogConfig.enabled ? { created: schedules.created, updated: schedules.updated, run_now: schedules.triggered } : 'disabled (WATCHDOGS_ENABLED=0)',
     },
     `ready: task queues ${env.TEMPORAL_TASK_QUEUE} and ${triggerWorker.options.taskQueue}, pipeline ${definition.pipeline}, build ${buildId.slice(0, 12)}`,
   );

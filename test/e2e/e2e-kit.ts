@@ -132,6 +132,9 @@ export async function createWorld(options: { endpoints?: StackEndpoints; definit
       HEALTH_CACHE_SECONDS: '0',
       ALERT_WEBHOOK_URL: sink.url,
       LOG_LEVEL: 'WARN',
+      // Every worker of the run would otherwise aim the shared nba-watchdog-* schedules at its own task queue, and
+      // the planner would start the seeded schedule's dates (pipeline nba) there: a test that needs them says so.
+      WATCHDOGS_ENABLED: '0',
       ...(options.definitionPath ? { PIPELINE_DEFINITION: options.definitionPath } : {}),
       ...extra,
     }),

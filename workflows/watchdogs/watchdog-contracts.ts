@@ -28,7 +28,9 @@ export type DiscrepancyKind =
   | 'completion_row_missing'
   | 'status_row_missing'
   | 'status_row_stale'
-  | 'state_unreadable';
+  | 'state_unreadable'
+  /** A past date of the planning calendar with no workflow and no `phase_execution_log` row: nothing ever ran. */
+  | 'calendar_date_unrecorded';
 
 export interface Discrepancy {
   gameDate: string;
@@ -53,9 +55,20 @@ export interface ReconcileResult {
   discrepancies: number;
   repaired: number;
   failedRepairs: number;
-  /** Discrepancy details, capped; `truncated` says when more existed. */
+  /** Discrepancy details, capped; `truncated` says when more existed. Calendar gaps come last. */
   details: Discrepancy[];
   truncated: boolean;
+  /**
+   * The whole planning calendar before today against workflows and `phase_execution_log`; null when the
+   * pipeline plans no dates (absent from results of workers that predate the check).
+   */
+  calendar?: { source: string; dates: number; unrecorded: number } | null;
+}
+
+export interface RecordUnrecordedInput {
+  /** Calendar gaps that were just alerted: each gets its `unrecorded` log row, so it is alerted once. */
+  gameDates: string[];
+  now: number;
 }
 
 export type StuckKind = 'task_failing' | 'failed' | 'timed_out';
@@ -109,6 +122,7 @@ export interface WatchdogOutcome {
 export interface WatchdogActivities {
   planGameDates(input: PlanInput): Promise<PlanResult>;
   reconcileGameDates(input: ReconcileInput): Promise<ReconcileResult>;
+  recordUnrecordedDates(input: RecordUnrecordedInput): Promise<{ recorded: string[] }>;
   findStuckWorkflows(input: FindStuckInput): Promise<StuckWorkflow[]>;
   checkWatchdogSchedules(): Promise<ScheduleProblem[]>;
   probeHealthEndpoints(): Promise<HealthProbeResult[]>;
