@@ -30,6 +30,13 @@ export const bridgeEnvShape = {
   BRIDGE_ACK_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(600).default(60).describe('lease per message while it is being signalled'),
   BRIDGE_SIGNAL_TIMEOUT_SECONDS: z.coerce.number().positive().default(10).describe('how long one signalWithStart may take before the message is nacked'),
   BRIDGE_MAX_HOLD_MINUTES: z.coerce.number().positive().max(55).default(45).describe('how long a message is held and retried while Temporal does not answer before it is nacked'),
+  BRIDGE_DEAD_LETTER_ALERT_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(300)
+    .describe('dead letters of the same topic and reason within this window after the first (alerted at once) are summarised in one alert; 0 alerts each'),
   BRIDGE_SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(30).describe('how long shutdown waits for in-flight messages'),
   BRIDGE_TEMPORAL_CHECK_SECONDS: z.coerce.number().positive().default(10).describe('interval of the Temporal reachability check'),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),

@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     maxHoldMs: env.BRIDGE_MAX_HOLD_MINUTES * 60_000,
     watchDeadLetters: true,
     sendAlert,
+    deadLetterAlertWindowMs: env.BRIDGE_DEAD_LETTER_ALERT_WINDOW_SECONDS * 1000,
     onMessage: (topic) => void silentTopics.record(topic),
     reachability,
     metrics,
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
         return bridge.subscriptionHealth();
       },
       alerts: alertPathProbe(alertPathStatus),
+      dead_letter_alerts: () => Promise.resolve(bridge.deadLetterAlertHealth()),
       silent_topics: () => Promise.resolve(silentTopics.health()),
       workers: () => Promise.resolve(workerPollers.health()),
     },
