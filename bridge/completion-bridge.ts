@@ -42,8 +42,8 @@ export interface CompletionBridgeOptions {
   sendAlert: (alert: Alert) => Promise<unknown>;
   /** Window in which further dead letters of the same topic and reason class are summarised in one alert; 0 (default) alerts each. */
   deadLetterAlertWindowMs?: number;
-  /** Called for every message received on a completion topic (the silent-topic watchdog records it). */
-  onMessage?: (topic: string) => void;
+  /** Called for every message received on a completion topic, with its publish time (the silent-topic watchdog records it). */
+  onMessage?: (topic: string, publishedAt: number) => void;
   reachability: TemporalReachability;
   metrics: BridgeMetrics;
   log: ServiceLogger;
@@ -203,7 +203,7 @@ export class CompletionBridge {
   private async handle(topic: string, message: Message): Promise<void> {
     const { metrics } = this.options;
     metrics.received.inc({ topic });
-    this.options.onMessage?.(topic);
+    this.options.onMessage?.(topic, message.publishTime.getTime());
     if (this.seenIds.has(message.id)) metrics.redelivered.inc({ topic });
     else remember(this.seenIds, message.id);
     try {
