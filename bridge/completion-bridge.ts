@@ -146,7 +146,8 @@ export class CompletionBridge {
     await Promise.allSettled([...this.subscriptions.values()].map((subscription) => subscription.close()));
     clearInterval(this.deadLetterTimer);
     // Dead letters counted for a summary were acknowledged: their summary goes out now, not at the window's end.
-    await this.flushDeadLetterAlerts({ all: true });
+    // Bounded: a failing alert path must not keep the process past its termination grace period.
+    await Promise.race([this.flushDeadLetterAlerts({ all: true }), new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]);
     const unalerted = this.deadLetterAlerts.awaitingAlert();
     if (unalerted > 0) this.options.log.error({ dead_letters: unalerted, error: this.deadLetterAlerts.health().error }, `ALERT NOT DELIVERED: ${unalerted} dead letter(s) were moved to their -dlq topics without an alert`);
     return { drained };
