@@ -15,6 +15,11 @@ export interface Alert {
   correlationId?: string;
   /** ISO-8601, chosen by the caller (workflow time) so a retried alert is identical. */
   timestamp: string;
+  /**
+   * Which process raised it (`bridge/<replica>`), when several replicas may raise the same condition: they share the
+   * dedup key, and this tells them apart without making the key differ.
+   */
+  reportedBy?: string;
 }
 
 export interface AlertDelivery {

@@ -225,6 +225,7 @@ export function slackPayload(alert: Alert): { text: string } {
     alert.transition && `transition: ${alert.transition}`,
     alert.correlationId && `correlation_id: ${alert.correlationId}`,
     `dedup_key: ${alert.dedupKey}`,
+    alert.reportedBy && `reported_by: ${alert.reportedBy}`,
   ].filter(Boolean);
   return { text: `*[${alert.severity.toUpperCase()}] ${alert.title}*\n${alert.text}\n_${context.join(' | ')}_` };
 }
@@ -239,6 +240,8 @@ export interface WebhookAlertPayload {
   dedup_key: string;
   correlation_id: string | null;
   timestamp: string;
+  /** The replica that raised it (bridge alerts), else null; not part of the dedup key. */
+  reported_by: string | null;
 }
 
 export function webhookPayload(alert: Alert): WebhookAlertPayload {
@@ -251,6 +254,7 @@ export function webhookPayload(alert: Alert): WebhookAlertPayload {
     dedup_key: alert.dedupKey,
     correlation_id: alert.correlationId ?? null,
     timestamp: alert.timestamp,
+    reported_by: alert.reportedBy ?? null,
   };
 }
 

@@ -20,6 +20,12 @@ export const bridgeEnvShape = {
     .includes('{topic}', { message: 'must contain {topic}' })
     .default(DEFAULT_SUBSCRIPTION_TEMPLATE)
     .describe('subscription name per completion topic; {topic} is replaced by the topic name'),
+  BRIDGE_SILENCE_SUBSCRIPTION_TEMPLATE: z
+    .string()
+    .includes('{topic}', { message: 'must contain {topic}' })
+    .includes('{replica}', { message: 'must contain {replica}: each replica needs its own' })
+    .default('{topic}-silence-{replica}')
+    .describe("this replica's own subscription per completion topic, which the silent-topic watcher reads; {replica} is the host name plus a random suffix"),
   BRIDGE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(100).describe('flow control: messages held at once per subscription'),
   BRIDGE_STREAMS_PER_SUBSCRIPTION: z.coerce
     .number()
@@ -30,6 +36,13 @@ export const bridgeEnvShape = {
   BRIDGE_ACK_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(600).default(60).describe('lease per message while it is being signalled'),
   BRIDGE_SIGNAL_TIMEOUT_SECONDS: z.coerce.number().positive().default(10).describe('how long one signalWithStart may take before the message is nacked'),
   BRIDGE_MAX_HOLD_MINUTES: z.coerce.number().positive().max(55).default(45).describe('how long a message is held and retried while Temporal does not answer before it is nacked'),
+  BRIDGE_DEAD_LETTER_ALERT_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(300)
+    .describe('dead letters of the same topic and reason within this window after the first (alerted at once) are summarised in one alert; 0 alerts each'),
   BRIDGE_SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(30).describe('how long shutdown waits for in-flight messages'),
   BRIDGE_TEMPORAL_CHECK_SECONDS: z.coerce.number().positive().default(10).describe('interval of the Temporal reachability check'),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
@@ -53,6 +66,12 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
   return configStep('bridge', () => ({ env: parsed, alertConfig: loadAlertConfig(env), definition: loadPipelineDefinition(parsed.PIPELINE_DEFINITION) }));
 }
 
-export function subscriptionNameFor(template: string, topic: string): string {
-  return template.replaceAll('{topic}', topic);
+export function subscriptionNameFor(template: string, topic: string, replica?: string): string {
+  const name = template.replaceAll('{topic}', topic);
+  return replica === undefined ? name : name.replaceAll('{replica}', replica);
+}
+
+/** This process's name among the bridge replicas: the host (the pod) plus a random suffix, in Pub/Sub's name alphabet. */
+export function replicaId(hostname: string, suffix: string): string {
+  return `${hostname.replace(/[^A-Za-z0-9._~+-]/g, '-').slice(0, 80)}-${suffix}`;
 }

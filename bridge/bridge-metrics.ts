@@ -9,6 +9,8 @@ export interface BridgeMetrics {
   signalRetries: Counter<'topic'>;
   redelivered: Counter<'topic'>;
   deadLettered: Counter<'topic'>;
+  deadLetterAlerts: Counter<'topic' | 'kind' | 'outcome'>;
+  deadLettersAwaitingAlert: Gauge;
   signalLatency: Histogram<'outcome'>;
   temporalReachable: Gauge;
   inFlight: Gauge;
@@ -32,6 +34,17 @@ export function createBridgeMetrics(buildId: string): BridgeMetrics {
     signalRetries: new Counter({ name: 'bridge_signal_retries_total', help: 'Signals tried again for a held message while Temporal did not answer', labelNames: ['topic'], registers }),
     redelivered: new Counter({ name: 'bridge_messages_redelivered_total', help: 'Deliveries of a message id this process had already seen', labelNames: ['topic'], registers }),
     deadLettered: new Counter({ name: 'bridge_messages_dead_lettered_total', help: 'Invalid messages moved to <topic>-dlq', labelNames: ['topic'], registers }),
+    deadLetterAlerts: new Counter({
+      name: 'bridge_dead_letter_alerts_total',
+      help: 'Alert attempts about dead letters, by kind (first: a dead letter alerted at once; summary: the count of those after it in the window) and outcome (delivered, failed)',
+      labelNames: ['topic', 'kind', 'outcome'],
+      registers,
+    }),
+    deadLettersAwaitingAlert: new Gauge({
+      name: 'bridge_dead_letters_awaiting_alert',
+      help: 'Dead letters acknowledged and counted for a summary alert not delivered yet (its window is open, or it failed and is retried)',
+      registers,
+    }),
     signalLatency: new Histogram({
       name: 'bridge_signal_latency_seconds',
       help: 'Time of one signalWithStart call',

@@ -7,8 +7,8 @@
  * - a message this process already signalled is acknowledged again without a second signal: Pub/Sub
  *   redelivers a message whose acknowledgement came after its lease ran out, and under a backlog signalling
  *   every redelivery again multiplied the load on Temporal;
- * - a message that can never be valid goes to `<topic>-dlq` with the reason, raises an alert, and only
- *   then is acknowledged.
+ * - a message that can never be valid goes to `<topic>-dlq` with the reason, and is acknowledged only once it
+ *   is alerted or counted for a summary alert (`DeadLetterAlerts`: a flood is one alert, then a count).
  */
 import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
 import { Duration } from '@google-cloud/pubsub';
@@ -21,6 +21,7 @@ import { deadLetterTopicName } from '../contract/pipeline-topics';
 import { completionSignal, GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
 import type { ServiceLogger } from '../service/logger';
 import type { BridgeMetrics } from './bridge-metrics';
+import { DeadLetterAlerts } from './dead-letter-alerts';
 import type { TemporalReachability } from './temporal-reachability';
 
 export interface CompletionBridgeOptions {
@@ -39,8 +40,10 @@ export interface CompletionBridgeOptions {
   /** How long a message is held and retried while Temporal does not answer, before it is nacked (below the lease extension). */
   maxHoldMs: number;
   sendAlert: (alert: Alert) => Promise<unknown>;
-  /** Called for every message received on a completion topic (the silent-topic watchdog records it). */
-  onMessage?: (topic: string) => void;
+  /** Window in which further dead letters of the same topic and reason class are summarised in one alert; 0 (default) alerts each. */
+  deadLetterAlertWindowMs?: number;
+  /** Called for every message received on a completion topic, with its publish time (the silent-topic watchdog records it). */
+  onMessage?: (topic: string, publishedAt: number) => void;
   reachability: TemporalReachability;
   metrics: BridgeMetrics;
   log: ServiceLogger;
@@ -59,10 +62,26 @@ export class CompletionBridge {
   private readonly signalledIds = new Set<string>();
   private readonly stopping = new AbortController();
   private consecutiveFailures = 0;
+  private readonly deadLetterAlerts: DeadLetterAlerts;
+  private deadLetterTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: CompletionBridgeOptions) {}
+  constructor(private readonly options: CompletionBridgeOptions) {
+    const { metrics } = options;
+    this.deadLetterAlerts = new DeadLetterAlerts({
+      windowMs: options.deadLetterAlertWindowMs ?? 0,
+      sendAlert: options.sendAlert,
+      onAlert: (kind, topic, delivered) => metrics.deadLetterAlerts.inc({ topic, kind, outcome: delivered ? 'delivered' : 'failed' }),
+    });
+  }
 
   start(): void {
+    const windowMs = this.options.deadLetterAlertWindowMs ?? 0;
+    if (windowMs > 0) {
+      // Ends windows close to on time without a busy loop; a failed summary is retried on its own schedule.
+      const tickMs = Math.min(Math.max(windowMs / 10, 1_000), 15_000);
+      this.deadLetterTimer = setInterval(() => void this.flushDeadLetterAlerts(), tickMs);
+      this.deadLetterTimer.unref();
+    }
     for (const transition of this.options.definition.transitions) {
       this.open(transition.completionTopic, (topic, message) => this.handle(topic, message));
       if (this.options.watchDeadLetters) this.open(deadLetterTopicName(transition.completionTopic), (topic, message) => this.watchDeadLetter(topic, message));
@@ -101,6 +120,16 @@ export class CompletionBridge {
     return [...this.subscriptions.keys()].map((topic) => ({ topic, subscription: this.options.subscriptionName(topic) }));
   }
 
+  /** Unhealthy while a dead-letter summary alert that is due could not be delivered. */
+  deadLetterAlertHealth(): { healthy: boolean; error: string | null } {
+    return this.deadLetterAlerts.health();
+  }
+
+  private async flushDeadLetterAlerts(options: { all?: boolean } = {}): Promise<void> {
+    await this.deadLetterAlerts.flush(options);
+    this.options.metrics.deadLettersAwaitingAlert.set(this.deadLetterAlerts.awaitingAlert());
+  }
+
   /** Pub/Sub side of the health answer: unhealthy while a subscription is broken. */
   subscriptionHealth(): { healthy: boolean; error: string | null } {
     if (this.subscriptionErrors.size === 0) return { healthy: true, error: null };
@@ -115,6 +144,12 @@ export class CompletionBridge {
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
     ]);
     await Promise.allSettled([...this.subscriptions.values()].map((subscription) => subscription.close()));
+    clearInterval(this.deadLetterTimer);
+    // Dead letters counted for a summary were acknowledged: their summary goes out now, not at the window's end.
+    // Bounded: a failing alert path must not keep the process past its termination grace period.
+    await Promise.race([this.flushDeadLetterAlerts({ all: true }), new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]);
+    const unalerted = this.deadLetterAlerts.awaitingAlert();
+    if (unalerted > 0) this.options.log.error({ dead_letters: unalerted, error: this.deadLetterAlerts.health().error }, `ALERT NOT DELIVERED: ${unalerted} dead letter(s) were moved to their -dlq topics without an alert`);
     return { drained };
   }
 
@@ -169,7 +204,7 @@ export class CompletionBridge {
   private async handle(topic: string, message: Message): Promise<void> {
     const { metrics } = this.options;
     metrics.received.inc({ topic });
-    this.options.onMessage?.(topic);
+    this.options.onMessage?.(topic, message.publishTime.getTime());
     if (this.seenIds.has(message.id)) metrics.redelivered.inc({ topic });
     else remember(this.seenIds, message.id);
     try {
@@ -247,16 +282,11 @@ export class CompletionBridge {
     });
     this.options.metrics.deadLettered.inc({ topic });
     this.options.log.warn({ ...this.messageFields(topic, message), reason: boundedReason, dead_letter_topic: dlq }, `message ${message.id} on ${topic} is invalid; moved to ${dlq}`);
-    // Throws when no channel took the alert: then the message is nacked and dead-lettered again later,
-    // which is better than an invalid message nobody hears about.
-    await this.options.sendAlert({
-      severity: 'error',
-      title: `Invalid completion message moved to ${dlq}`,
-      text: `Message ${message.id} on ${topic} cannot be processed: ${boundedReason}. Its body is kept in ${dlq} (attributes dlq_reason, source_topic, source_message_id); fix the producer, then republish it to ${topic} if it matters.`,
-      gameDate: bodyFields(message.data).gameDate,
-      dedupKey: `bridge:dead-letter:${topic}:${message.id}`,
-      timestamp: new Date().toISOString(),
-    });
+    // Throws when the alert went nowhere and no summary covers it: then the message is nacked and dead-lettered
+    // again later, which is better than an invalid message nobody hears about.
+    const gameDate = bodyFields(message.data).gameDate;
+    await this.deadLetterAlerts.report({ topic, deadLetterTopic: dlq, messageId: message.id, reason: boundedReason, ...(gameDate ? { gameDate } : {}) });
+    this.options.metrics.deadLettersAwaitingAlert.set(this.deadLetterAlerts.awaitingAlert());
     message.ack();
     this.options.metrics.acknowledged.inc({ topic, outcome: 'dead_lettered' });
   }

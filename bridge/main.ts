@@ -4,6 +4,8 @@
  * taking messages, let in-flight ones finish, flush the acknowledgements and exit.
  */
 import '../service/missing-module-guard';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { PubSub } from '@google-cloud/pubsub';
 import { Client, Connection } from '@temporalio/client';
 import { createAlertPathStatus, createAlertSender } from '../activities/alert-channels';
@@ -13,10 +15,11 @@ import { limitHeapGrowth, resolveBuildId } from '../service/service-environment'
 import { configStep, runService } from '../service/startup';
 import { describeTemporalConnection, temporalConnectionOptions } from '../service/temporal-connection';
 import { definitionFileSha256 } from '../contract/load-pipeline-definition';
-import { loadBridgeConfig, subscriptionNameFor } from './bridge-config';
+import { loadBridgeConfig, replicaId, subscriptionNameFor } from './bridge-config';
 import { createBridgeMetrics } from './bridge-metrics';
 import { CompletionBridge } from './completion-bridge';
 import { TemporalReachability } from './temporal-reachability';
+import { TopicObserver } from './topic-observer';
 import { SilentTopicWatcher } from '../watchdogs/silent-topic-watcher';
 import { loadWatchdogConfig } from '../watchdogs/watchdog-config';
 import { WorkerPollerWatcher } from '../watchdogs/worker-poller-watcher';
@@ -30,10 +33,13 @@ async function main(): Promise<void> {
   const watchdogConfig = configStep('bridge', () => loadWatchdogConfig(process.env));
   const metrics = createBridgeMetrics(buildId);
   const alertPathStatus = createAlertPathStatus();
-  const sendAlert = createAlertSender(alertConfig, {
+  const replica = replicaId(hostname(), randomBytes(3).toString('hex'));
+  const deliver = createAlertSender(alertConfig, {
     status: alertPathStatus,
     warn: (message, fields) => log.warn(fields, message),
   });
+  // Several replicas may raise the same condition under the same dedup key; the body says which one this was.
+  const sendAlert: typeof deliver = (alert) => deliver({ ...alert, reportedBy: `bridge/${replica}` });
   const pubsub = new PubSub({ projectId: env.GOOGLE_CLOUD_PROJECT });
   // Lazy: the bridge starts (and reports itself unhealthy, and alerts) even while Temporal is down.
   const temporal = configStep('bridge', () => temporalConnectionOptions(env));
@@ -53,6 +59,15 @@ async function main(): Promise<void> {
     timeZone: definition.timeZone,
     activeWindow: watchdogConfig.activeWindow,
     sendAlert,
+  });
+  // Silence is judged from every message on the topic, read through this replica's own subscription: replicas share
+  // the -orchestrator subscriptions, so what this one was delivered there says nothing about the topic.
+  const observer = new TopicObserver({
+    pubsub,
+    topics: definition.transitions.map((t) => t.completionTopic),
+    subscriptionName: (topic) => subscriptionNameFor(env.BRIDGE_SILENCE_SUBSCRIPTION_TEMPLATE, topic, replica),
+    onTraffic: (topic, publishedAt) => void silentTopics.record(topic, publishedAt),
+    log,
   });
   const workerPollers = new WorkerPollerWatcher({
     pipeline: definition.pipeline,
@@ -76,7 +91,9 @@ async function main(): Promise<void> {
     maxHoldMs: env.BRIDGE_MAX_HOLD_MINUTES * 60_000,
     watchDeadLetters: true,
     sendAlert,
-    onMessage: (topic) => void silentTopics.record(topic),
+    deadLetterAlertWindowMs: env.BRIDGE_DEAD_LETTER_ALERT_WINDOW_SECONDS * 1000,
+    // Also what this replica was delivered: the fallback while its own subscription of a topic cannot be had.
+    onMessage: (topic, publishedAt) => void silentTopics.record(topic, publishedAt),
     reachability,
     metrics,
     log,
@@ -113,7 +130,14 @@ async function main(): Promise<void> {
         return bridge.subscriptionHealth();
       },
       alerts: alertPathProbe(alertPathStatus),
-      silent_topics: () => Promise.resolve(silentTopics.health()),
+      dead_letter_alerts: () => Promise.resolve(bridge.deadLetterAlertHealth()),
+      silent_topics: () => {
+        const verdict = silentTopics.health();
+        const unavailable = Object.entries(observer.status().unavailable);
+        // Still right for a lone replica; with several, a silence this replica alerts may be another's traffic.
+        if (verdict.healthy && unavailable.length) return Promise.resolve({ healthy: true, error: `judged from this replica's deliveries only: ${unavailable.map(([t, e]) => `${t}: ${e}`).join('; ')}` });
+        return Promise.resolve(verdict);
+      },
       workers: () => Promise.resolve(workerPollers.health()),
     },
   });
@@ -124,6 +148,7 @@ async function main(): Promise<void> {
     },
   }, env.SERVICE_BIND_HOST);
 
+  await observer.start();
   bridge.start();
   log.info(
     {
@@ -132,6 +157,8 @@ async function main(): Promise<void> {
       namespace: env.TEMPORAL_NAMESPACE,
       task_queue: env.TEMPORAL_TASK_QUEUE,
       build_id: buildId,
+      replica,
+      silence_subscriptions: observer.status().observed.map((topic) => subscriptionNameFor(env.BRIDGE_SILENCE_SUBSCRIPTION_TEMPLATE, topic, replica)),
       health: `http://127.0.0.1:${health.port}/health`,
       metrics: `http://127.0.0.1:${health.port}/metrics`,
     },
@@ -144,6 +171,7 @@ async function main(): Promise<void> {
     clearInterval(temporalTimer);
     clearInterval(watchdogTimer);
     const { drained } = await bridge.stop(env.BRIDGE_SHUTDOWN_GRACE_SECONDS * 1000);
+    await observer.stop();
     log.info(drained ? 'drained; acknowledgements flushed' : 'grace period over; unfinished messages will be redelivered');
     await health.close();
     await Promise.allSettled([pubsub.close(), connection.close()]);

@@ -37,7 +37,7 @@ export class TemporalReachability {
       severity: 'info',
       title: 'Bridge reaches Temporal again',
       text: `Completion messages flow again after ${minutes} min without Temporal. Messages were not acknowledged meanwhile and are redelivered.`,
-      dedupKey: `bridge:temporal-unreachable:${new Date(this.unreachableSince).toISOString()}:recovered`,
+      dedupKey: `bridge:temporal-unreachable:${this.bucket(this.now())}:recovered`,
     });
     this.unreachableSince = null;
     this.lastError = null;
@@ -62,7 +62,7 @@ export class TemporalReachability {
       text:
         `Since ${new Date(this.unreachableSince).toISOString()} the bridge cannot signal Temporal at ${this.deps.address} (${this.lastError}). ` +
         'No completion message is acknowledged meanwhile (Pub/Sub redelivers them), so no transition runs until Temporal answers.',
-      dedupKey: `bridge:temporal-unreachable:${new Date(this.unreachableSince).toISOString()}:${this.alertsSent}`,
+      dedupKey: `bridge:temporal-unreachable:${this.bucket(now)}`,
     });
     this.lastAlertAt = now;
   }
@@ -70,6 +70,15 @@ export class TemporalReachability {
   health(): { healthy: boolean; error: string | null } {
     if (this.unreachableSince === null) return { healthy: true, error: null };
     return { healthy: false, error: `unreachable since ${new Date(this.unreachableSince).toISOString()}: ${this.lastError}` };
+  }
+
+  /**
+   * The `realertMs` slot of the clock an alert falls in: every replica notices an outage within seconds, each at its
+   * own moment, and the slot (not that moment) goes into the dedup key, so their alerts share a key except when
+   * they straddle a slot's edge.
+   */
+  private bucket(at: number): string {
+    return new Date(Math.floor(at / this.realertMs) * this.realertMs).toISOString();
   }
 
   private raise(alert: Omit<Alert, 'timestamp'>): void {

@@ -41,7 +41,8 @@ export interface PollerCheck {
 
 export class WorkerPollerWatcher {
   private readonly startedAt: number;
-  private alerted = false;
+  /** Dedup key of the alerted outage, while it lasts. */
+  private alerted: string | null = null;
   private last: PollerCheck | null = null;
   private lastError: string | null = null;
 
@@ -62,23 +63,25 @@ export class WorkerPollerWatcher {
     this.last = result;
     const { taskQueue, thresholdMs, pipeline } = this.options;
     if (!result.healthy && !this.alerted && now - this.startedAt >= thresholdMs) {
-      this.alerted = true;
       const seen = Object.values(result.lastPollAt).filter((t): t is number => t !== null);
+      // Named by what Temporal reports (the last poll it saw), which every bridge replica reads alike.
+      this.alerted = `${pipeline}:worker-pollers:${taskQueue}:last-poll:${seen.length ? new Date(Math.max(...seen)).toISOString() : 'none'}`;
       const last = seen.length ? `last poll ${Math.round((now - Math.max(...seen)) / 1000)} s ago` : 'no poller known to the server';
       await this.send({
         severity: 'critical',
         title: `No worker is polling ${taskQueue}`,
         text: `No worker has polled task queue ${taskQueue} for over ${Math.round(thresholdMs / 1000)} s (${last}). Completions are being accepted but no transition runs: restart the worker and check its logs.`,
-        dedupKey: `${pipeline}:worker-pollers:${taskQueue}`,
+        dedupKey: this.alerted,
         timestamp: new Date(now).toISOString(),
       });
     } else if (result.healthy && this.alerted) {
-      this.alerted = false;
+      const dedupKey = `${this.alerted}:resolved`;
+      this.alerted = null;
       await this.send({
         severity: 'info',
         title: `Workers are polling ${taskQueue} again`,
         text: `Pollers: ${result.pollers.join(', ') || 'unnamed'}.`,
-        dedupKey: `${pipeline}:worker-pollers:${taskQueue}:resolved`,
+        dedupKey,
         timestamp: new Date(now).toISOString(),
       });
     }

@@ -5,6 +5,7 @@
  * drain the worker (in-flight tasks finish) before the process exits.
  */
 import '../service/missing-module-guard';
+import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -188,8 +189,10 @@ async function warnOfUnsubscribedTriggerTopics(check: HealthProbe, sendAlert: (a
       severity: 'critical',
       title: `Trigger topic without a subscription (${pipeline})`,
       text: `${verdict.error}. The transitions publishing there stay re-triggerable and alert until a subscription exists; create the next phase's subscription.`,
+      // Every worker replica checks at start: one key for all of them, the replica beside it.
       dedupKey: `${pipeline}:trigger-topics-unsubscribed:${verdict.error}`,
       timestamp: new Date().toISOString(),
+      reportedBy: `worker/${hostname()}`,
     });
   } catch (error) {
     // Pub/Sub or the alert path is down: /health reports both, and each publish checks again.

@@ -67,7 +67,12 @@ describe('activities: sendAlert', function () {
       dedup_key: '2025-01-15/phase4_to_phase5/blocked',
       correlation_id: 'corr-9',
       timestamp: '2025-01-15T12:00:00.000Z',
+      reported_by: null,
     });
+    // A replica's name travels beside the key, never in it.
+    await runActivity(send, alert({ severity: 'warning', dedupKey: 'r', reportedBy: 'bridge/pod-a' }));
+    assert.equal((JSON.parse(webhook.requests[2]!.body) as { reported_by: string }).reported_by, 'bridge/pod-a');
+    assert.match((JSON.parse(fallback.requests[1]!.body) as { text: string }).text, /dedup_key: r \| reported_by: bridge\/pod-a_$/);
   });
 
   it('retries a channel quickly after a 5xx and delivers', async function () {

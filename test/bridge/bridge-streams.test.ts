@@ -21,3 +21,16 @@ describe('bridge streaming pull streams', () => {
     });
   }
 });
+
+describe('bridge alert settings', () => {
+  it('summarises dead letters over 5 min by default; 0 alerts each; refuses a negative window, naming the variable', () => {
+    assert.equal(parseServiceEnv('bridge', bridgeEnvShape, base).BRIDGE_DEAD_LETTER_ALERT_WINDOW_SECONDS, 300);
+    assert.equal(parseServiceEnv('bridge', bridgeEnvShape, { ...base, BRIDGE_DEAD_LETTER_ALERT_WINDOW_SECONDS: '0' }).BRIDGE_DEAD_LETTER_ALERT_WINDOW_SECONDS, 0);
+    assert.throws(() => parseServiceEnv('bridge', bridgeEnvShape, { ...base, BRIDGE_DEAD_LETTER_ALERT_WINDOW_SECONDS: '-1' }), /BRIDGE_DEAD_LETTER_ALERT_WINDOW_SECONDS is invalid/);
+  });
+
+  it('refuses a silence subscription template that replicas would share', () => {
+    assert.equal(parseServiceEnv('bridge', bridgeEnvShape, base).BRIDGE_SILENCE_SUBSCRIPTION_TEMPLATE, '{topic}-silence-{replica}');
+    assert.throws(() => parseServiceEnv('bridge', bridgeEnvShape, { ...base, BRIDGE_SILENCE_SUBSCRIPTION_TEMPLATE: '{topic}-silence' }), /BRIDGE_SILENCE_SUBSCRIPTION_TEMPLATE is invalid: must contain \{replica\}/);
+  });
+});

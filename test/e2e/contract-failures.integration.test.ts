@@ -67,6 +67,31 @@ describe('end to end: contract failures', function () {
     await waitFor('the Phase 3 trigger once a good worker runs', () => world!.reader(PHASE3_TRIGGER).forDate(gameDate).length === 1, 60_000);
   });
 
+  it('a flood of malformed messages: every one in the DLQ, one alert at once and one summary with the count', async () => {
+    world = await createWorld();
+    const bridge = await world.startBridge({ BRIDGE_DEAD_LETTER_ALERT_WINDOW_SECONDS: '10' });
+    const floodSize = 30;
+    // Each body fails differently in its details (a position, a value), the same way in kind.
+    const ids = await Promise.all(Array.from({ length: floodSize }, (_, i) => world!.publish(PHASE2_TOPIC, `{"processor_name": "P${i}", "game_date"${' '.repeat(i)}`)));
+    const dlq = world.reader(`${PHASE2_TOPIC}-dlq`);
+    await waitFor(`${floodSize} dead letters`, () => ids.every((id) => dlq.messages.some((m) => m.attributes.source_message_id === id)), 60_000);
+    const sink = world.sink;
+    const summary = await waitFor('the summary alert', () => sink.alerts.find((a) => a.dedup_key.startsWith(`bridge:dead-letter-summary:${PHASE2_TOPIC}:`)), 30_000);
+    const about = sink.alerts.filter((a) => a.dedup_key.includes(PHASE2_TOPIC));
+    assert.ok(about.length <= 2, `at most two alerts for the flood, got ${about.length}: ${about.map((a) => a.title).join(' | ')}`);
+    const first = about.find((a) => a !== summary)!;
+    assert.match(first.title, /Invalid completion message moved to nba-phase2-raw-complete-dlq/);
+    assert.match(summary.title, new RegExp(`^${floodSize - 1} more invalid completion messages`));
+    assert.match(summary.text, /body is not JSON/);
+    const metrics = await bridge.metrics();
+    assert.equal(metricValue(metrics, 'bridge_messages_acknowledged_total', { outcome: 'dead_lettered' }), floodSize);
+    assert.equal(metricValue(metrics, 'bridge_dead_letter_alerts_total', { kind: 'first', outcome: 'delivered' }), 1);
+    assert.equal(metricValue(metrics, 'bridge_dead_letter_alerts_total', { kind: 'summary', outcome: 'delivered' }), 1);
+    assert.equal(metricValue(metrics, 'bridge_dead_letters_awaiting_alert'), 0);
+    // Each message once in the DLQ, however it was acknowledged.
+    assert.equal(new Set(dlq.messages.map((m) => m.attributes.source_message_id)).size, floodSize);
+  });
+
   it('failure 8: while the bridge cannot reach Temporal, /health says so, an alert goes out and no message is acknowledged', async () => {
     world = await createWorld();
     const deadTemporal = `127.0.0.1:${await freePort()}`;
