@@ -62,7 +62,7 @@ describe('chaos run: audit (pure)', () => {
   const outputTopics = Object.fromEntries(definition.transitions.map((t) => [t.name, t.outputTopic]));
   const batch = slice.qualifyingBatches.get(gameDate)![0]!;
   const id = (transition: string, round = 'main') => `nba:${gameDate}:${transition}:${round}:0`;
-  const alert = (over: Partial<ReceivedAlert>): ReceivedAlert => ({ severity: 'error', title: 't', text: 'x', game_date: null, transition: null, dedup_key: 'k', correlation_id: null, timestamp: '', received_at: '', ...over });
+  const alert = (over: Partial<ReceivedAlert>): ReceivedAlert => ({ reported_by: null, severity: 'error', title: 't', text: 'x', game_date: null, transition: null, dedup_key: 'k', correlation_id: null, timestamp: '', received_at: '', ...over });
 
   function cleanRun(): AuditInput {
     return {
