@@ -16,6 +16,7 @@ export function formatChaosReport(report: ChaosReport): string {
     [
       ['run', `seed ${options.seed}, ${options.workers} workers, ${options.bridges} bridges, ${report.durationSeconds} s`],
       ['dates (+ planned dates with no traffic)', `${f.dates} (+${f.plannedSilentDates})`],
+      ['settled (every write drained) after the last fault', report.settledAfterSeconds === null ? 'not within the settle time' : `${report.settledAfterSeconds} s`],
       ['transitions (rounds) expected', f.transitions],
       ['triggered exactly once', f.triggered],
       ['failed and alerted (no trigger)', f.failedAndAlerted],

@@ -31,7 +31,7 @@ export interface ChaosOptions {
   seed: number;
   workers: number;
   bridges: number;
-  /** How long after the last fault dates may take to settle before the audit (default 6 min). */
+  /** How long after the last fault dates may take to settle (every write drained) before the audit (default 6 min). */
   settleMs?: number;
   log?: (line: string) => void;
 }
@@ -40,6 +40,8 @@ export interface ChaosReport {
   options: Omit<ChaosOptions, 'log'>;
   startedAt: string;
   durationSeconds: number;
+  /** From the end of traffic and faults until every date had what it should and no write pending (null: never). */
+  settledAfterSeconds: number | null;
   faults: FaultRecord[];
   audit: ChaosAudit;
 }
@@ -115,7 +117,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log('traffic and faults done; waiting for every date to settle');
 
     const allDates = [...slice.dates, ...silentDates];
-    const statuses = await settle(client, definition.pipeline, allDates, slice, world, options.settleMs ?? 360_000, log);
+    const { statuses, settledAfterMs } = await settle(client, definition.pipeline, allDates, slice, world, options.settleMs ?? 360_000, log);
     await sampling.stop();
 
     const bigquery = new BigQuery({ projectId: endpoints.projectId, apiEndpoint: endpoints.bigqueryApiEndpoint });
@@ -148,6 +150,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       options: { dates: options.dates, faults: options.faults, seed: options.seed, workers: options.workers, bridges: options.bridges, settleMs: options.settleMs },
       startedAt: new Date(startedAt).toISOString(),
       durationSeconds: Math.round((Date.now() - startedAt) / 1000),
+      settledAfterSeconds: settledAfterMs === null ? null : Math.round(settledAfterMs / 1000),
       faults,
       audit,
     };
@@ -305,8 +308,10 @@ async function settle(
   world: E2eWorld,
   timeoutMs: number,
   log: (line: string) => void,
-): Promise<Map<string, GameDateStatus | null>> {
-  const deadline = Date.now() + timeoutMs;
+): Promise<{ statuses: Map<string, GameDateStatus | null>; settledAfterMs: number | null }> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let lastReport = started;
   const statuses = new Map<string, GameDateStatus | null>();
   for (;;) {
     await Promise.all(
@@ -332,9 +337,15 @@ async function settle(
     });
     if (unsettled.length === 0 || Date.now() > deadline) {
       if (unsettled.length) log(`${unsettled.length} dates still unsettled when the settle time ran out: ${unsettled.slice(0, 5).join(', ')}`);
+      const settledAfterMs = unsettled.length === 0 ? Date.now() - started : null;
       // Writes just drained: give the last webhook deliveries and trigger reads a moment.
       await sleep(5_000);
-      return statuses;
+      return { statuses, settledAfterMs };
+    }
+    if (Date.now() - lastReport >= 60_000) {
+      lastReport = Date.now();
+      const pendingRows = [...statuses.values()].reduce((sum, s) => sum + (s ? s.pendingWrites.completionRows + s.pendingWrites.logRows : 0), 0);
+      log(`${unsettled.length} dates unsettled, ${pendingRows} rows waiting to be written`);
     }
     await sleep(5_000);
   }
