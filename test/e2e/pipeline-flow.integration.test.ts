@@ -193,12 +193,21 @@ describe('end to end: bridge and worker processes on the local stack', function 
     await waitFor('the bridge to be in the middle of the burst', async () => metricValue(await bridge.metrics(), 'bridge_messages_received_total') > 0 && true, 20_000);
     await bridge.process.kill();
     await publishing;
+    const killedAt = Date.now();
     bridge = await world.startBridge();
+    const restartedAt = Date.now();
     await waitFor(
       'a Phase 3 trigger for every date',
       () => dates.every((d) => world.reader(PHASE3_TRIGGER).forDate(d).length >= 1),
       90_000,
-    );
+    ).catch(async (error: Error) => {
+      // Lost or only late? Per date: how many completions reached the workflow's Firestore document; and what
+      // the new bridge received and acknowledged since its start.
+      const counts = await Promise.all(dates.map(async (d) => `${d}: ${(await firestore.collection('phase2_completion').doc(d).get()).data()?._completed_count ?? 0} of 5 applied`));
+      const metrics = await bridge.metrics();
+      const figures = ['bridge_messages_received_total', 'bridge_messages_redelivered_total', 'bridge_signal_retries_total'].map((m) => `${m}=${metricValue(metrics, m)}`);
+      throw new Error(`${error.message}; bridge restarted ${Math.round((restartedAt - killedAt) / 1000)} s after the kill; ${counts.join(', ')}; ${figures.join(', ')}`);
+    });
     await sleep(2_000);
     for (const d of dates) {
       assert.equal(world.reader(PHASE3_TRIGGER).forDate(d).length, 1, `exactly one trigger for ${d}`);
