@@ -121,7 +121,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await sampling.stop();
 
     const bigquery = new BigQuery({ projectId: endpoints.projectId, apiEndpoint: endpoints.bigqueryApiEndpoint });
-    const firestore = new Firestore({ projectId: endpoints.projectId, host: endpoints.firestoreEmulatorHost, ssl: false });
+    const firestore = firestoreAt(endpoints.projectId, endpoints.firestoreEmulatorHost);
     cleanup.unshift(() => firestore.terminate());
     const dataset = endpoints.bigqueryDataset;
     const [completionRows] = await bigquery.query({ query: `SELECT row_key, COUNT(*) AS n FROM \`${dataset}.${PHASE_COMPLETIONS_TABLE}\` GROUP BY row_key` });
@@ -156,6 +156,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
   } finally {
     for (const step of cleanup) await step().catch(() => undefined);
+  }
+}
+
+/**
+ * The Firestore client prefers FIRESTORE_EMULATOR_HOST over its settings, and inside the test suite that names
+ * the suite's own stack: point it at the chaos stack while the client is built (it reads the variable then).
+ */
+function firestoreAt(projectId: string, host: string): Firestore {
+  const saved = process.env.FIRESTORE_EMULATOR_HOST;
+  process.env.FIRESTORE_EMULATOR_HOST = host;
+  try {
+    return new Firestore({ projectId });
+  } finally {
+    if (saved === undefined) delete process.env.FIRESTORE_EMULATOR_HOST;
+    else process.env.FIRESTORE_EMULATOR_HOST = saved;
   }
 }
 
