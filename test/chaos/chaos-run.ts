@@ -241,7 +241,7 @@ async function applyFault(fault: PlannedFault, levers: FaultLevers): Promise<() 
       await pool[fault.target]?.process.kill();
       pool[fault.target] = null;
       return async () => {
-        pool[fault.target] = fault.kind === 'worker_kill' ? await world.startWorker(levers.workerEnv) : await world.startBridge(levers.bridgeEnv);
+        pool[fault.target] = await startLikeASupervisor(() => (fault.kind === 'worker_kill' ? world.startWorker(levers.workerEnv) : world.startBridge(levers.bridgeEnv)), fault, levers.log);
       };
     }
     case 'pubsub_pause':
@@ -268,6 +268,24 @@ async function applyFault(fault: PlannedFault, levers: FaultLevers): Promise<() 
     case 'alert_channel_down':
       world.sink.failWith = 503;
       return () => Promise.resolve(void (world.sink.failWith = null));
+  }
+}
+
+/**
+ * A service refuses to start while a dependency it checks at start is down (another fault may be under way):
+ * it exits with the reason, and its supervisor (Kubernetes, compose) starts it again. So does the chaos run.
+ */
+async function startLikeASupervisor(start: () => Promise<E2eService>, fault: PlannedFault, log: (line: string) => void): Promise<E2eService> {
+  const deadline = Date.now() + 5 * 60_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      const reason = (error as Error).message.split('\n').find((line) => /cannot start|Error/.test(line)) ?? (error as Error).message.split('\n')[0];
+      if (Date.now() > deadline) throw error;
+      log(`fault ${fault.id} ${fault.kind}: start attempt ${attempt} failed (${reason?.slice(0, 200)}); starting again`);
+      await sleep(2_000);
+    }
   }
 }
 
