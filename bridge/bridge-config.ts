@@ -45,6 +45,7 @@ export const bridgeEnvShape = {
     .describe('dead letters of the same topic and reason within this window after the first (alerted at once) are summarised in one alert; 0 alerts each'),
   BRIDGE_SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(30).describe('how long shutdown waits for in-flight messages'),
   BRIDGE_TEMPORAL_CHECK_SECONDS: z.coerce.number().positive().default(10).describe('interval of the Temporal reachability check'),
+  BRIDGE_TEMPORAL_ALERT_AFTER_SECONDS: z.coerce.number().min(0).max(600).default(30).describe('Temporal unreachable this long before the critical alert'),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
   PIPELINE_DEFINITION: z.string().optional().describe('path of the pipeline definition file'),
 };

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     sendAlert,
     log,
     address: describeTemporalConnection(temporal),
+    alertAfterMs: env.BRIDGE_TEMPORAL_ALERT_AFTER_SECONDS * 1_000,
     onChange: (reachable) => metrics.temporalReachable.set(reachable ? 1 : 0),
   });
   metrics.temporalReachable.set(1);

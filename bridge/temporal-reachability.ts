@@ -1,7 +1,9 @@
 /**
- * Whether the bridge can reach Temporal, from its own signal calls and a periodic check. An outage raises a
- * critical alert at once and again every `realertMs` while it lasts (docs/contract.md §8 failure 8: a week without a
- * single line must be impossible); the recovery is announced too.
+ * Whether the bridge can reach Temporal, from its own signal calls and a periodic check. `/health` says so at
+ * once; an outage that lasts `alertAfterMs` raises a critical alert, and again every `realertMs` while it lasts
+ * (docs/contract.md §8 failure 8: a week without a single line must be impossible); the recovery is announced
+ * too. The wait keeps a loaded server's slow answers from paging someone twice a minute: under load, single
+ * checks time out and the next one passes, and every such blip used to be an alert and a recovery.
  */
 import type { Alert } from '../activities/activity-contracts';
 import { errorSummary } from '../activities/google-error-codes';
@@ -13,6 +15,8 @@ export interface ReachabilityDeps {
   onChange?: (reachable: boolean) => void;
   address: string;
   realertMs?: number;
+  /** Unreachable this long before the first alert (default 30 s); 0 alerts on the first failure. */
+  alertAfterMs?: number;
   now?: () => number;
 }
 
@@ -22,10 +26,12 @@ export class TemporalReachability {
   private lastAlertAt = 0;
   private alertsSent = 0;
   private readonly realertMs: number;
+  private readonly alertAfterMs: number;
   private readonly now: () => number;
 
   constructor(private readonly deps: ReachabilityDeps) {
     this.realertMs = deps.realertMs ?? 15 * 60_000;
+    this.alertAfterMs = deps.alertAfterMs ?? 30_000;
     this.now = deps.now ?? Date.now;
   }
 
@@ -33,7 +39,8 @@ export class TemporalReachability {
     if (this.unreachableSince === null) return;
     const minutes = ((this.now() - this.unreachableSince) / 60_000).toFixed(1);
     this.deps.log.info(`Temporal at ${this.deps.address} is reachable again after ${minutes} min; redelivered messages will now be signalled`);
-    this.raise({
+    // Nobody was told of a blip shorter than alertAfterMs, so nobody needs to hear it is over.
+    if (this.alertsSent > 0) this.raise({
       severity: 'info',
       title: 'Bridge reaches Temporal again',
       text: `Completion messages flow again after ${minutes} min without Temporal. Messages were not acknowledged meanwhile and are redelivered.`,
@@ -52,9 +59,9 @@ export class TemporalReachability {
       this.unreachableSince = now;
       this.deps.onChange?.(false);
       this.deps.log.warn(`cannot reach Temporal at ${this.deps.address}: ${this.lastError}; messages are not acknowledged until it answers`);
-    } else if (now - this.lastAlertAt < this.realertMs) {
-      return;
     }
+    if (now - this.unreachableSince < this.alertAfterMs) return;
+    if (this.alertsSent > 0 && now - this.lastAlertAt < this.realertMs) return;
     this.alertsSent += 1;
     this.raise({
       severity: 'critical',

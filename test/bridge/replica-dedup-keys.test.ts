@@ -55,7 +55,7 @@ describe('dedup keys across bridge replicas', () => {
     const silent = pino({ enabled: false });
     for (const at of [T0 + 2 * MIN + 1_000, T0 + 2 * MIN + 9_500]) {
       let now = at;
-      const reachability = new TemporalReachability({ sendAlert: async (a) => keys.push(a.dedupKey), log: silent, address: 't:7233', now: () => now });
+      const reachability = new TemporalReachability({ sendAlert: async (a) => keys.push(a.dedupKey), log: silent, address: 't:7233', alertAfterMs: 0, now: () => now });
       reachability.failed(new Error('UNAVAILABLE'));
       now += 16 * MIN;
       reachability.failed(new Error('UNAVAILABLE'));
@@ -64,6 +64,26 @@ describe('dedup keys across bridge replicas', () => {
     }
     assert.deepEqual(keys.slice(0, 3), ['bridge:temporal-unreachable:2026-01-15T15:00:00.000Z', 'bridge:temporal-unreachable:2026-01-15T15:15:00.000Z', 'bridge:temporal-unreachable:2026-01-15T15:15:00.000Z:recovered']);
     assert.deepEqual(keys.slice(3), keys.slice(0, 3));
+  });
+
+  it('Temporal unreachable: a blip shorter than the alert wait is in /health only; a longer outage alerts once, then its recovery', () => {
+    const titles: string[] = [];
+    const silent = pino({ enabled: false });
+    let now = T0;
+    const reachability = new TemporalReachability({ sendAlert: async (a) => titles.push(a.title), log: silent, address: 't:7233', alertAfterMs: 30_000, now: () => now });
+    reachability.failed(new Error('DEADLINE_EXCEEDED'));
+    assert.equal(reachability.health().healthy, false);
+    now += 10_000;
+    reachability.failed(new Error('DEADLINE_EXCEEDED'));
+    reachability.succeeded();
+    assert.deepEqual(titles, [], 'a 10 s blip alerts nobody');
+    assert.equal(reachability.health().healthy, true);
+    for (let i = 0; i <= 4; i++) {
+      reachability.failed(new Error('UNAVAILABLE'));
+      now += 10_000;
+    }
+    reachability.succeeded();
+    assert.deepEqual(titles, ['Bridge cannot reach Temporal', 'Bridge reaches Temporal again']);
   });
 
   it("each replica's silence subscription is its own and a valid Pub/Sub name", () => {

@@ -115,6 +115,8 @@ const HEALTH_JUDGED_MIN_MS = 9_000;
 /** The same alert from the same sender more often than this within the window is a storm. */
 const MAX_REPEATS_OF_ONE_ALERT = 3;
 const STORM_WINDOW_MS = 60_000;
+/** One title (dates blanked) this often within the window, or for a fifth of the dates if more, is a storm. */
+const MIN_ACROSS_DATES_STORM = 20;
 
 const median = (values: number[]): number | null => {
   if (values.length === 0) return null;
@@ -215,6 +217,23 @@ export function auditChaosRun(input: AuditInput): ChaosAudit {
     const burst = Math.max(...times.map((t, i) => times.filter((u, j) => j >= i && u - t <= STORM_WINDOW_MS).length));
     maxRepeats = Math.max(maxRepeats, burst);
     if (burst > MAX_REPEATS_OF_ONE_ALERT) violations.push(`alert storm: ${key} delivered ${burst} times within ${STORM_WINDOW_MS / 1000} s`);
+  }
+
+  // The same condition alerted for many dates at once (one outage, every open date saying so) is a storm too.
+  const byTitle = new Map<string, number[]>();
+  for (const a of input.alerts) {
+    const title = a.title.replace(/\d{4}-\d{2}-\d{2}/g, 'DATE');
+    byTitle.set(title, [...(byTitle.get(title) ?? []), Date.parse(a.received_at)]);
+  }
+  const acrossDates = Math.max(MIN_ACROSS_DATES_STORM, Math.ceil(slice.dates.length / 5));
+  for (const [title, times] of byTitle) {
+    times.sort((a, b) => a - b);
+    let burst = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i]! - times[j]! > STORM_WINDOW_MS) j++;
+      burst = Math.max(burst, i - j + 1);
+    }
+    if (burst > acrossDates) violations.push(`alert storm across dates: "${title}" delivered ${burst} times within ${STORM_WINDOW_MS / 1000} s`);
   }
 
   for (const f of input.faults) {

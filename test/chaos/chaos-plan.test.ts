@@ -107,6 +107,7 @@ describe('chaos run: audit (pure)', () => {
     run.completionRowCounts.delete([...run.completionRowCounts.keys()][1]!);
     run.duplicateLogRows.push({ rowKey: 'log-1', count: 2 });
     run.alerts = [alert({ dedup_key: 'same' }), alert({ dedup_key: 'same' }), alert({ dedup_key: 'same' }), alert({ dedup_key: 'same' })];
+    run.alerts.push(...Array.from({ length: 21 }, (_, i) => alert({ title: `BigQuery unavailable for 2024-11-${String(i + 1).padStart(2, '0')}`, dedup_key: `outage-${i}` })));
     run.health = [{ at: 5_000, process: 'worker-0', status: 200, unhealthy: [] }];
     const audit = auditChaosRun(run);
     const text = audit.violations.join('\n');
@@ -117,6 +118,7 @@ describe('chaos run: audit (pure)', () => {
     assert.match(text, /phase_execution_log row log-1: 2 rows/);
     assert.match(text, /planned date 2024-12-01 received nothing and nobody was told/);
     assert.match(text, /alert storm: same from a worker delivered 4 times within 60 s/);
+    assert.match(text, /alert storm across dates: "BigQuery unavailable for DATE" delivered 21 times within 60 s/);
     assert.match(text, /fault 1 firestore_pause: no worker \/health reported firestore unhealthy/);
     assert.equal(audit.figures.doubled, 1);
     assert.equal(audit.figures.silent, 1);

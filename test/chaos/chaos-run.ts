@@ -85,7 +85,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       FIRESTORE_EMULATOR_HOST: proxies[1]!.address,
       PREDICTION_COORDINATOR_URL: coordinator.url,
     };
-    const bridgeEnv = { TEMPORAL_ADDRESS: proxies[2]!.address };
+    // Production's alert wait, not the e2e kit's short one: the run judges the noise people would get.
+    const bridgeEnv = { TEMPORAL_ADDRESS: proxies[2]!.address, BRIDGE_TEMPORAL_ALERT_AFTER_SECONDS: '30' };
     const workers: (E2eService | null)[] = await Promise.all(Array.from({ length: options.workers }, () => world.startWorker(workerEnv)));
     const bridges: (E2eService | null)[] = await Promise.all(Array.from({ length: options.bridges }, () => world.startBridge(bridgeEnv)));
     log(`${options.workers} workers and ${options.bridges} bridges ready`);

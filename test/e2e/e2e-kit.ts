@@ -128,6 +128,7 @@ export async function createWorld(options: { endpoints?: StackEndpoints; definit
       BRIDGE_ACK_DEADLINE_SECONDS: '10',
       BRIDGE_SIGNAL_TIMEOUT_SECONDS: '3',
       BRIDGE_TEMPORAL_CHECK_SECONDS: '1',
+      BRIDGE_TEMPORAL_ALERT_AFTER_SECONDS: '3',
       BRIDGE_SHUTDOWN_GRACE_SECONDS: '10',
       HEALTH_CACHE_SECONDS: '0',
       ALERT_WEBHOOK_URL: sink.url,
