@@ -12,6 +12,7 @@ import { createDateRecordsWriter } from './date-records';
 import { createFirestoreProjection } from './firestore-projection';
 import { createHttpTrigger } from './http-trigger';
 import { createTriggerPublisher } from './trigger-publisher';
+import { createAlertFloodGuard } from './alert-flood';
 
 export interface ActivityDeps {
   pubsub: PubSub;
@@ -25,9 +26,13 @@ export interface ActivityDeps {
   env?: NodeJS.ProcessEnv;
   /** Shared with the health checker's alert-path probe. */
   alertPathStatus?: AlertPathStatus;
+  /** Fold one store outage alerted by many dates into a first alert and summaries (alert-flood.ts); off when unset or 0. */
+  alertFloodWindowMs?: number;
 }
 
 export function createActivities(deps: ActivityDeps): TransitionActivities {
+  const alertSender = createAlertSender(deps.alertConfig, { fetch: deps.fetch, status: deps.alertPathStatus ?? createAlertPathStatus() });
+  const flood = deps.alertFloodWindowMs ? createAlertFloodGuard(alertSender, { windowMs: deps.alertFloodWindowMs }) : null;
   const bigQueryLog = createBigQueryLog(deps.bigquery, deps.datasetId);
   const projectCompletionDocument = createFirestoreProjection(deps.firestore);
   return {
@@ -38,7 +43,12 @@ export function createActivities(deps: ActivityDeps): TransitionActivities {
     recordExecutionLog: bigQueryLog.recordExecutionLog,
     upsertCompletionStatus: bigQueryLog.upsertCompletionStatus,
     writeDateRecords: createDateRecordsWriter({ projectCompletionDocument, ...bigQueryLog }),
-    sendAlert: createAlertSender(deps.alertConfig, { fetch: deps.fetch, status: deps.alertPathStatus ?? createAlertPathStatus() }),
+    sendAlert: flood
+      ? async (alert) => {
+          const result = await flood.send(alert);
+          return 'aggregated' in result ? { delivered: ['aggregated'], failed: [] } : result;
+        }
+      : alertSender,
   };
 }
 

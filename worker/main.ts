@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(temporal).catch(refused);
   const clientConnection = await Connection.connect(temporal).catch(refused);
   const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
-  const transitionActivities = createActivities({ ...google, datasetId: env.BIGQUERY_DATASET, alertConfig: config.alertConfig, alertPathStatus });
+  const transitionActivities = createActivities({ ...google, datasetId: env.BIGQUERY_DATASET, alertConfig: config.alertConfig, alertPathStatus, alertFloodWindowMs: env.ALERT_FLOOD_WINDOW_SECONDS * 1_000 });
   const watchdogStatus = createWatchdogStatus();
   const scheduleIds = watchdogConfig.enabled ? watchdogScheduleIds({ pipeline: definition.pipeline, config: watchdogConfig, planning: planning !== null }) : [];
 

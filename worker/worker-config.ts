@@ -21,6 +21,12 @@ export const workerEnvShape = {
     .default(200)
     .describe('date workflows kept in memory between tasks (0: none); an evicted one is replayed from its history on its next task'),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
+  ALERT_FLOOD_WINDOW_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .max(3600)
+    .default(300)
+    .describe("after a store outage's first per-date alert, the same outage alerted by other dates within this window is counted into one summary (0: one alert per date)"),
   ...logLevelShape,
   WORKER_DEPLOYMENT_NAME: z.string().min(1).default('phase-orchestrator').describe('worker deployment name reported to Temporal with the build id'),
   PIPELINE_DEFINITION: z.string().optional().describe('path of the pipeline definition file'),
