@@ -1,228 +1,104 @@
 /**
  * Writes the orchestrator's BigQuery projections (docs/contract.md §5.2): completion rows, one execution-log row per
- * transition outcome, and the per-(phase, date) status row.
+ * transition outcome, and the per-(phase, date) status changes.
  *
- * Every statement is parameterised: message values only ever travel as query parameters, and the SQL text
- * holds nothing but our own table names and parameter names. All parameters are sent as STRING and cast in
- * SQL, which real BigQuery and the emulator read the same way.
+ * Append-only: rows are streamed with `tabledata.insertAll`, never written by DML. DML costs a job per statement,
+ * is capped per table (after the first 1,500 INSERTs a day, 10 concurrent and 100 queued; UPDATE and MERGE 2 and
+ * 20) and, on the emulator, scans the table, so a season's backfill would queue behind it or be refused. Values
+ * travel as JSON rows, never in SQL text.
  *
- * Exactly-once rows: streaming inserts' `insertId` is best-effort (and ignored by the emulator), so each row
- * carries a `row_key` chosen by the workflow and is inserted with `INSERT … WHERE NOT EXISTS (row_key)`. A
- * retry after a lost reply finds its row and writes nothing. The job timeout stays below the activity's
- * start-to-close timeout, so an abandoned attempt's job is cancelled before the next attempt runs.
+ * Exactly-once as read: each row carries a `row_key` chosen by the workflow (also sent as `insertId`, which
+ * BigQuery uses for best-effort deduplication). A retry after a lost reply may append a row again; the
+ * `_unique` views show each key once, and the `phase_completion_status` view folds the status changes, so
+ * readers never see the repeat.
  */
-import type { BigQuery, Query } from '@google-cloud/bigquery';
+import type { BigQuery, InsertRowsOptions } from '@google-cloud/bigquery';
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';
 import type { CompletionRow, CompletionStatusRow, ExecutionLogRow } from './activity-contracts';
 import { NonRetryableActivityErrors, RetryableActivityErrors } from './activity-error-types';
 import {
   PHASE_COMPLETIONS_TABLE,
-  PHASE_COMPLETION_STATUS_TABLE,
+  PHASE_COMPLETION_STATUS_CHANGES_TABLE,
   PHASE_EXECUTION_LOG_TABLE,
 } from './bigquery-schema';
 import { errorSummary } from './google-error-codes';
 
-/** Below bigQueryOptions' one-minute start-to-close. */
-const JOB_TIMEOUT_MS = 45_000;
-/** Rows per INSERT statement; keeps the statement and its parameter list well inside BigQuery's limits. */
-const ROWS_PER_STATEMENT = 50;
-
-type ParamValue = string | string[] | null;
-
-/** A statement under construction: SQL fragments reference parameters by generated names only. */
-class Statement {
-  readonly params: Record<string, ParamValue> = {};
-  readonly types: Record<string, string | string[]> = {};
-  private next = 0;
-
-  /** Registers a scalar value and returns its `@name`. */
-  private param(value: string | number | boolean | null): string {
-    const name = `p${this.next++}`;
-    this.params[name] = value === null ? null : String(value);
-    this.types[name] = 'STRING';
-    return `@${name}`;
-  }
-
-  /** The explicit cast types a NULL too (the emulator would otherwise guess INT64). */
-  string(value: string | null): string {
-    return `CAST(${this.param(value)} AS STRING)`;
-  }
-
-  array(values: string[]): string {
-    const name = `p${this.next++}`;
-    this.params[name] = values;
-    this.types[name] = ['STRING'];
-    return `@${name}`;
-  }
-
-  date(value: string): string {
-    return `CAST(${this.param(value)} AS DATE)`;
-  }
-
-  timestamp(value: string | null): string {
-    return `TIMESTAMP(${this.param(value)})`;
-  }
-
-  int(value: number): string {
-    return `CAST(${this.param(value)} AS INT64)`;
-  }
-
-  float(value: number): string {
-    return `CAST(${this.param(value)} AS FLOAT64)`;
-  }
-
-  bool(value: boolean): string {
-    return `CAST(${this.param(value)} AS BOOL)`;
-  }
-
-  json(value: Record<string, unknown>): string {
-    return `PARSE_JSON(${this.param(JSON.stringify(value))})`;
-  }
-}
+/** BigQuery recommends at most 500 rows per insertAll request. */
+const ROWS_PER_REQUEST = 500;
 
 /** Plain functions (not methods): the worker and tests pass them around detached from this object. */
 export interface BigQueryLogActivities {
   recordCompletionRows: (rows: CompletionRow[]) => Promise<void>;
   recordExecutionLog: (row: ExecutionLogRow) => Promise<void>;
-  /** Many log rows in one INSERT job per ROWS_PER_STATEMENT (a writer pass's, say). */
+  /** Many log rows in one request per ROWS_PER_REQUEST (a writer pass's, say). */
   recordExecutionLogRows: (rows: ExecutionLogRow[]) => Promise<void>;
   upsertCompletionStatus: (row: CompletionStatusRow) => Promise<void>;
-  /** Many status rows in one transaction, so a writer pass costs one DML job however many phases moved. */
+  /** Appends one status change per row; the `phase_completion_status` view folds them. */
   upsertCompletionStatuses: (rows: CompletionStatusRow[]) => Promise<void>;
 }
 
-/** Rows split into runs of ROWS_PER_STATEMENT, one statement (job) each. */
-function statementChunks<T>(rows: T[]): T[][] {
-  return Array.from({ length: Math.ceil(rows.length / ROWS_PER_STATEMENT) }, (_, i) => rows.slice(i * ROWS_PER_STATEMENT, (i + 1) * ROWS_PER_STATEMENT));
-}
-
-/** A row inserted at most once: keyed by `rowKey` within its game date. */
-interface KeyedRow {
-  rowKey: string;
-  game_date: string;
+/** A row as insertAll takes it: `insertId` for BigQuery's best-effort deduplication, `json` the columns. */
+interface StreamedRow {
+  insertId?: string;
+  json: Record<string, unknown>;
 }
 
 export function createBigQueryLog(bigquery: BigQuery, datasetId: string): BigQueryLogActivities {
   if (!/^[A-Za-z0-9_]+$/.test(datasetId)) throw new Error(`BigQuery dataset id "${datasetId}" is not a plain dataset name`);
-  const table = (name: string): string => `\`${datasetId}.${name}\``;
 
-  async function run(statement: Statement, sql: string, where: string): Promise<void> {
-    const query: Query = { query: sql, params: statement.params, types: statement.types, jobTimeoutMs: JOB_TIMEOUT_MS };
-    try {
-      const [job] = await bigquery.createQueryJob(query);
-      await job.getQueryResults({ timeoutMs: JOB_TIMEOUT_MS });
-    } catch (err) {
-      throw classifyBigQueryError(err, where, datasetId);
+  /** Appends rows, ROWS_PER_REQUEST per request; a failed request fails the whole call (its retry appends again). */
+  async function append(tableName: string, rows: StreamedRow[], where: string): Promise<void> {
+    const table = bigquery.dataset(datasetId).table(tableName);
+    // raw: the rows are already { insertId, json }; partialRetries 0: the activity retries, with back-off.
+    const options: InsertRowsOptions & { raw: boolean; partialRetries: number } = { raw: true, partialRetries: 0, skipInvalidRows: false, ignoreUnknownValues: false };
+    for (let i = 0; i < rows.length; i += ROWS_PER_REQUEST) {
+      try {
+        await table.insert(rows.slice(i, i + ROWS_PER_REQUEST), options);
+      } catch (err) {
+        throw classifyBigQueryError(err, where, datasetId);
+      }
     }
   }
 
-  /**
-   * INSERT … WHERE NOT EXISTS for each row, ROWS_PER_STATEMENT rows per job. `values` lists the row's columns
-   * in `columns` order (without the trailing insert time), reusing the `key` and `date` parameters it is given.
-   */
-  async function insertAbsentRows<T extends KeyedRow>(
-    tableName: string,
-    columns: string,
-    rows: T[],
-    values: (s: Statement, row: T, key: string, date: string) => string,
-    describe: (chunk: T[]) => string,
-  ): Promise<void> {
-    const target = table(tableName);
-    const unique = [...new Map(rows.map((row) => [row.rowKey, row])).values()];
-    for (const chunk of statementChunks(unique)) {
-      const s = new Statement();
-      const selects = chunk.map((row) => {
-        const key = s.string(row.rowKey);
-        const date = s.date(row.game_date);
-        return `SELECT ${values(s, row, key, date)}, CURRENT_TIMESTAMP()
-          FROM UNNEST([1])
-          WHERE NOT EXISTS (SELECT 1 FROM ${target} WHERE game_date = ${date} AND row_key = ${key})`;
-      });
-      await run(s, `INSERT INTO ${target} (${columns})\n${selects.join('\nUNION ALL\n')}`, describe(chunk));
-    }
-  }
+  /** The same key twice in one call is one row. */
+  const unique = <T extends { rowKey: string }>(rows: T[]): T[] => [...new Map(rows.map((row) => [row.rowKey, row])).values()];
 
   const recordExecutionLogRows = async (rows: ExecutionLogRow[]): Promise<void> => {
     for (const row of rows) validateExecutionLogRow(row);
-    await insertAbsentRows(
+    if (rows.length === 0) return;
+    const createdAt = new Date().toISOString();
+    await append(
       PHASE_EXECUTION_LOG_TABLE,
-      `row_key, execution_timestamp, phase_name, game_date, correlation_id, start_time, duration_seconds, games_processed,
-        status, metadata, created_at`,
-      rows,
-      (s, row, key, date) => `${key}, ${s.timestamp(row.execution_timestamp)}, ${s.string(row.phase_name)}, ${date},
-        ${s.string(row.correlation_id)}, ${s.timestamp(row.start_time)}, ${s.float(row.duration_seconds)},
-        ${s.int(row.games_processed)}, ${s.string(row.status)}, ${s.json(row.metadata)}`,
-      (chunk) => `${chunk.length} phase_execution_log row(s) for ${chunk[0]!.game_date} (${chunk.map((r) => `${r.phase_name} ${r.status}`).join(', ')})`,
+      unique(rows).map(({ rowKey, metadata, ...columns }) => ({ insertId: rowKey, json: { ...columns, row_key: rowKey, metadata: JSON.stringify(metadata), created_at: createdAt } })),
+      `${rows.length} phase_execution_log row(s) for ${rows[0]!.game_date} (${rows.map((r) => `${r.phase_name} ${r.status}`).join(', ')})`,
     );
     for (const row of rows) log.info('Execution log row recorded', { game_date: row.game_date, transition: row.phase_name, correlation_id: row.correlation_id, status: row.status });
   };
 
   const upsertCompletionStatuses = async (rows: CompletionStatusRow[]): Promise<void> => {
     for (const row of rows) validateStatusRow(row);
-    const target = table(PHASE_COMPLETION_STATUS_TABLE);
-    for (const chunk of statementChunks(rows)) {
-      const s = new Statement();
-      const upserts = chunk.map((row) => {
-        const phase = s.string(row.phase);
-        const date = s.date(row.game_date);
-        const triggered = s.bool(row.is_triggered);
-        const triggeredAt = s.timestamp(row.triggered_at);
-        const reason = s.string(row.trigger_reason);
-        const completed = s.array(row.completed_processors);
-        const missing = s.array(row.missing_processors);
-        const mode = s.string(row.mode);
-        const first = s.timestamp(row.first_completion_at);
-        const last = s.timestamp(row.last_completion_at);
-        const completedCount = s.int(row.completed_count);
-        const expectedCount = s.int(row.expected_count);
-        // UPDATE then INSERT-if-absent: an upsert without MERGE (which the emulator lacks for a non-table
-        // source). The UPDATE never un-triggers a date and ignores an input older than the stored row (a late
-        // retry), judged by last_completion_at.
-        return `UPDATE ${target} T SET
-            completed_count = ${completedCount},
-            expected_count = ${expectedCount},
-            completed_processors = ${completed},
-            missing_processors = ${missing},
-            trigger_reason = CASE WHEN T.is_triggered AND NOT ${triggered} THEN T.trigger_reason ELSE ${reason} END,
-            triggered_at = CASE WHEN T.is_triggered AND NOT ${triggered} THEN T.triggered_at ELSE ${triggeredAt} END,
-            is_triggered = COALESCE(T.is_triggered, FALSE) OR ${triggered},
-            mode = ${mode},
-            first_completion_at = CASE
-              WHEN T.first_completion_at IS NULL THEN ${first}
-              WHEN ${first} IS NULL THEN T.first_completion_at
-              ELSE LEAST(T.first_completion_at, ${first}) END,
-            last_completion_at = ${last},
-            updated_at = CURRENT_TIMESTAMP()
-          WHERE T.phase = ${phase} AND T.game_date = ${date}
-            AND (T.last_completion_at IS NULL OR ${last} IS NULL OR T.last_completion_at <= ${last});
-          INSERT INTO ${target} (phase, game_date, completed_count, expected_count, completed_processors, missing_processors,
-              is_triggered, triggered_at, trigger_reason, mode, first_completion_at, last_completion_at, updated_at)
-            SELECT ${phase}, ${date}, ${completedCount}, ${expectedCount}, ${completed}, ${missing},
-              ${triggered}, ${triggeredAt}, ${reason}, ${mode}, ${first}, ${last}, CURRENT_TIMESTAMP()
-            FROM UNNEST([1])
-            WHERE NOT EXISTS (SELECT 1 FROM ${target} WHERE phase = ${phase} AND game_date = ${date});`;
-      });
-      const where = `the phase_completion_status row(s) for ${chunk[0]!.game_date} (${chunk.map((r) => r.phase).join(', ')})`;
-      await run(s, `BEGIN TRANSACTION;\n${upserts.join('\n')}\nCOMMIT TRANSACTION;`, where);
-    }
-    for (const row of rows) log.info('Completion status upserted', { game_date: row.game_date, phase: row.phase, triggered: row.is_triggered });
+    if (rows.length === 0) return;
+    const updatedAt = new Date().toISOString();
+    await append(
+      PHASE_COMPLETION_STATUS_CHANGES_TABLE,
+      rows.map((row) => ({ json: { ...row, updated_at: updatedAt } })),
+      `the phase_completion_status change(s) for ${rows[0]!.game_date} (${rows.map((r) => r.phase).join(', ')})`,
+    );
+    for (const row of rows) log.info('Completion status recorded', { game_date: row.game_date, phase: row.phase, triggered: row.is_triggered });
   };
 
   return {
     async recordCompletionRows(rows: CompletionRow[]): Promise<void> {
       for (const row of rows) validateCompletionRow(row);
-      await insertAbsentRows(
+      if (rows.length === 0) return;
+      const insertedAt = new Date().toISOString();
+      await append(
         PHASE_COMPLETIONS_TABLE,
-        `row_key, phase, game_date, processor_name, status, record_count, correlation_id, execution_id, completed_at,
-          is_incremental, entities_changed, metadata, inserted_at`,
-        rows,
-        (s, row, key, date) => `${key}, ${s.string(row.phase)}, ${date}, ${s.string(row.processor_name)}, ${s.string(row.status)},
-          ${s.int(row.record_count)}, ${s.string(row.correlation_id)}, ${s.string(row.execution_id)},
-          ${s.timestamp(row.completed_at)}, ${s.bool(row.is_incremental)}, ${s.array(row.entities_changed)}, ${s.json(row.metadata)}`,
-        (chunk) => `${chunk.length} phase_completions row(s) for ${chunk[0]!.game_date} (${chunk[0]!.phase})`,
+        unique(rows).map(({ rowKey, metadata, ...columns }) => ({ insertId: rowKey, json: { ...columns, row_key: rowKey, metadata: JSON.stringify(metadata), inserted_at: insertedAt } })),
+        `${rows.length} phase_completions row(s) for ${rows[0]!.game_date} (${rows[0]!.phase})`,
       );
-      if (rows.length > 0) log.info('Completion rows recorded', { rows: rows.length, game_date: rows[0]!.game_date });
+      log.info('Completion rows recorded', { rows: rows.length, game_date: rows[0]!.game_date });
     },
     recordExecutionLog: (row) => recordExecutionLogRows([row]),
     recordExecutionLogRows,
@@ -278,7 +154,8 @@ function validateStatusRow(row: CompletionStatusRow): void {
 
 interface BigQueryErrorShape {
   code?: unknown;
-  errors?: { reason?: string; message?: string }[];
+  /** A job or request error's reasons; an insertAll PartialFailureError's per-row `{ errors: [...] }`. */
+  errors?: { reason?: string; message?: string; errors?: { reason?: string; message?: string }[] }[];
 }
 
 /** Reasons BigQuery uses for "try again later", even when it answers 400 or 403. */
@@ -292,8 +169,10 @@ export function classifyBigQueryError(err: unknown, where: string, datasetId: st
   if (err instanceof ApplicationFailure) return err;
   const shape = (typeof err === 'object' && err !== null ? err : {}) as BigQueryErrorShape;
   const status = typeof shape.code === 'number' ? shape.code : undefined;
-  const reasons = (shape.errors ?? []).map((e) => e.reason ?? '');
-  const detail = errorSummary(err);
+  const reasons = (shape.errors ?? []).flatMap((e) => [e.reason ?? '', ...(e.errors ?? []).map((inner) => inner.reason ?? '')]).filter(Boolean);
+  // insertAll names the offending row's problem per row; the other rows of the request say only `stopped`.
+  const rowProblem = (shape.errors ?? []).flatMap((e) => e.errors ?? []).find((e) => e.reason !== 'stopped' && e.message)?.message;
+  const detail = rowProblem ? `${errorSummary(err)} ${rowProblem}` : errorSummary(err);
   const transient = reasons.some((r) => TRANSIENT_REASONS.has(r)) || /concurrent update|could not serialize/i.test(detail);
   // The emulator reports every failed job as `jobInternalError`; its analyser's wording tells what it was.
   const missingByMessage = /not found: (table|dataset)|table not found|dataset .*not found/i.test(detail);
@@ -315,7 +194,7 @@ export function classifyBigQueryError(err: unknown, where: string, datasetId: st
     }
     if (status === 400 || reasons.includes('invalid') || reasons.includes('invalidQuery') || invalidByMessage) {
       return ApplicationFailure.nonRetryable(
-        `Cannot write ${where}: BigQuery refused the statement (${detail}). Check the table schema against activities/bigquery-schema.ts.`,
+        `Cannot write ${where}: BigQuery refused the row (${detail}). Check the table schema against activities/bigquery-schema.ts, or run \`npm run bigquery:schema -- --dataset ${datasetId}\`.`,
         NonRetryableActivityErrors.bigQueryRowInvalid,
       );
     }

@@ -38,6 +38,8 @@ export interface ProductRunResult {
   triggersReceived: number;
   /** Last completion of a transition published → its trigger received. */
   latencyMs: LatencySummary;
+  /** When the last of the season's triggers arrived, ms since the epoch. */
+  lastTriggerAt: number;
 }
 
 /** Publishes the messages (at a rate, or all at once); records their ids, and when each message that readies a trigger was published. */
@@ -93,9 +95,11 @@ export async function runProduct(options: ProductRunOptions): Promise<ProductRun
   if (missing.length) log(`  ${missing.length} of ${keys.length} triggers missing, e.g. ${missing.slice(0, 3).join(', ')}`);
 
   const latencies: number[] = [];
+  let lastTriggerAt = started;
   for (const trigger of season.triggers) {
     const received = listener.received.get(trigger.key);
     const due = Math.max(...trigger.needs.map((need) => publishedAt.get(need) ?? Number.NaN));
+    if (received !== undefined) lastTriggerAt = Math.max(lastTriggerAt, received);
     if (received !== undefined && Number.isFinite(due)) latencies.push(received - due);
   }
   return {
@@ -106,5 +110,6 @@ export async function runProduct(options: ProductRunOptions): Promise<ProductRun
     triggersExpected: keys.length,
     triggersReceived: keys.length - missing.length,
     latencyMs: latencySummary(latencies),
+    lastTriggerAt,
   };
 }

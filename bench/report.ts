@@ -38,13 +38,17 @@ export const sizeResultSchema = z.object({
     triggersReceived: z.number().int().nonnegative(),
     /** Latency with every message published at once (includes the wait behind the backlog). */
     backlogLatencyMs: latency,
+    /** The backlog's completion rows landing in BigQuery after its last trigger (absent in older reports). */
+    writesDrained: z.object({ expectedRows: z.number().int().nonnegative(), landedRows: z.number().int().nonnegative(), seconds: z.number().nonnegative().nullable() }).optional(),
   }),
   /** A second, paced season on fresh dates: trigger latency when the stack is not saturated. */
   paced: z.object({
     dates: z.number().int().positive(),
     ratePerSecond: z.number().positive(),
-    /** Seconds waited after the backlog run for the task queues to empty (null: still busy at the timeout; absent in older reports). */
+    /** Older reports: seconds waited after the backlog run for the task queues to empty before the paced run. */
     idleWaitSeconds: z.number().nonnegative().nullable().optional(),
+    /** The paced run began as the backlog's last trigger arrived, and its writes were still landing (absent in older reports). */
+    duringBacklogWrites: z.boolean().optional(),
     triggersExpected: z.number().int().positive(),
     triggersReceived: z.number().int().nonnegative(),
     latencyMs: latency,
@@ -63,7 +67,7 @@ export const sizeResultSchema = z.object({
   fractionOfSignalWithStartCeiling: z.number().nonnegative(),
   fractionOfPubsubCeiling: z.number().nonnegative(),
   history: historySummary,
-  /** CPU seconds each process used from the start of the product run until its histories settled. */
+  /** CPU seconds each process used from the start of the product run until its last trigger arrived (until its histories settled in older reports). */
   cpuSeconds: z.record(z.string(), z.number().nonnegative()),
   /** The machine's 1-minute load average when the size started and ended: the figures are only as quiet as the machine. */
   loadAverage: z.object({ start: z.number().nonnegative(), end: z.number().nonnegative() }).optional(),
@@ -115,10 +119,16 @@ function markdownTable(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---:')), ...rows.map(line)].join('\n');
 }
 
+function drained(s: BenchReport['sizes'][number]): string {
+  const w = s.product.writesDrained;
+  if (!w) return '–';
+  return w.seconds === null ? `not within the wait (${w.landedRows}/${w.expectedRows} rows)` : w.seconds.toFixed(1);
+}
+
 /** Two Markdown tables: throughput and latency; history and memory. Printed and pasted into the README. */
 export function formatTables(report: BenchReport): string {
   const throughput = markdownTable(
-    ['dates', 'messages', 'ingest/s', 'signalWithStart ceiling/s', 'of ceiling', 'Pub/Sub ceiling/s', 'of ceiling', 'triggers', 'latency p50 / p95 / p99 / max ms (paced)', 'paced rate/s', 'backlog p99 ms'],
+    ['dates', 'messages', 'ingest/s', 'signalWithStart ceiling/s', 'of ceiling', 'Pub/Sub ceiling/s', 'of ceiling', 'triggers', 'latency p50 / p95 / p99 / max ms (paced, during the backlog writes)', 'paced rate/s', 'backlog p99 ms', 'writes drained after last backlog trigger s'],
     report.sizes.map((s) => [
       `${s.dates}`,
       `${s.messages}`,
@@ -131,6 +141,7 @@ export function formatTables(report: BenchReport): string {
       [s.paced.latencyMs.p50, s.paced.latencyMs.p95, s.paced.latencyMs.p99, s.paced.latencyMs.max].map(ms).join(' / '),
       rate(s.paced.ratePerSecond),
       ms(s.product.backlogLatencyMs.p99),
+      drained(s),
     ]),
   );
   const history = markdownTable(

@@ -12,11 +12,10 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
-import { triggerTaskQueue } from '../workflows/game-date/messages';
 import { startBenchEnvironment, type BenchEnvironment } from './bench-environment';
 import { pubsubCeiling, signalWithStartCeiling, terminateCeilingWorkflows } from './ceilings';
 import { historyStats } from './history-stats';
-import { waitForIdleQueues } from './idle-queues';
+import { waitForWritesDrained } from './write-drain';
 import { measureIngest } from './ingest';
 import { latencyBreakdown } from './latency-breakdown';
 import { runProduct } from './product-run';
@@ -118,22 +117,30 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
     log('product run: whole season at once (Pub/Sub → bridge → workflows → triggers)');
     const burst = await runProduct({ pubsub: env.pubsub, bridgeMetricsUrl: env.bridgeMetricsUrl, listener, season: product, timeoutMs, log });
     log(`  ${burst.triggersReceived}/${burst.triggersExpected} triggers; backlog latency p99 ${burst.latencyMs.p99} ms`);
-    const history = await historyStats({ client: env.client, pipeline: definition.pipeline, dates: product.dates, messagesPerDate: messagesPerDate(product), maxSample: settings.historySample, settleTimeoutMs: 120_000 });
-    log(`  history: ${history.eventsPerDate.toFixed(1)} events/date, ${history.eventsPerCompletion.toFixed(2)} events/completion, largest ${history.largest?.events} (settled in ${history.settleSeconds.toFixed(0)} s)`);
-
     const cpuAfter = { ...treeCpuSeconds(env.pids), bench: cpuSecondsOfThisProcess() };
     const cpuSeconds = Object.fromEntries(Object.entries(cpuAfter).map(([name, seconds]) => [name, Math.round((seconds - (cpuBefore[name] ?? 0)) * 10) / 10]));
-    log(`  CPU seconds during the product run: ${Object.entries(cpuSeconds).map(([n, s]) => `${n} ${s}`).join(', ')}`);
+    log(`  CPU seconds until the last backlog trigger: ${Object.entries(cpuSeconds).map(([n, s]) => `${n} ${s}`).join(', ')}`);
+
+    // At once, while the backlog's writes may still run: what a live date experiences during a backfill.
+    const draining = waitForWritesDrained(env.endpoints, product, burst.lastTriggerAt, timeoutMs);
+    const ratePerSecond = settings.pacedRate;
+    log(`paced run: ${paced.dates.length} dates at ${ratePerSecond.toFixed(0)} messages/s, started as the backlog's last trigger arrived`);
+    const pacedResult = await runProduct({ pubsub: env.pubsub, bridgeMetricsUrl: env.bridgeMetricsUrl, listener, season: paced, ratePerSecond, timeoutMs, log });
+    log(`  latency p50 ${pacedResult.latencyMs.p50} / p95 ${pacedResult.latencyMs.p95} / p99 ${pacedResult.latencyMs.p99} / max ${pacedResult.latencyMs.max} ms`);
+    const drain = await draining;
+    const overlapped = drain.seconds === null || burst.lastTriggerAt + drain.seconds * 1000 > pacedResult.startedAt;
+    log(
+      drain.seconds === null
+        ? `  backlog writes: ${drain.landedRows}/${drain.expectedRows} completion rows landed when the wait ended`
+        : `  backlog writes drained ${drain.seconds.toFixed(1)} s after its last trigger (${drain.expectedRows} completion rows)${overlapped ? ', during the paced run' : ', before the paced run began'}`,
+    );
+
+    const history = await historyStats({ client: env.client, pipeline: definition.pipeline, dates: product.dates, messagesPerDate: messagesPerDate(product), maxSample: settings.historySample, settleTimeoutMs: 120_000 });
+    log(`  history: ${history.eventsPerDate.toFixed(1)} events/date, ${history.eventsPerCompletion.toFixed(2)} events/completion, largest ${history.largest?.events} (settled in ${history.settleSeconds.toFixed(0)} s)`);
     const ingest = await measureIngest(env.client, definition.pipeline, product.dates, burst);
     log(`  ingest (distinct message ids signalled, from the histories): ${ingest.ingested}/${burst.messages} in ${ingest.ingestSeconds.toFixed(1)} s, ${ingest.ingestPerSecond.toFixed(0)} messages/s; ${ingest.duplicateSignals} duplicate signals, ${ingest.duplicateAcks} duplicate acks`);
     if (ingest.notFound.length) log(`  not found in any history: ${ingest.notFound.join('; ')}`);
 
-    const idleWaitSeconds = await waitForIdleQueues(env.client, [TASK_QUEUE, triggerTaskQueue(TASK_QUEUE)], timeoutMs);
-    log(idleWaitSeconds === null ? `  task queues still busy after ${timeoutMs / 1000} s; the paced run starts anyway` : `  task queues idle after ${idleWaitSeconds.toFixed(0)} s`);
-    const ratePerSecond = settings.pacedRate;
-    log(`paced run: ${paced.dates.length} dates at ${ratePerSecond.toFixed(0)} messages/s`);
-    const pacedResult = await runProduct({ pubsub: env.pubsub, bridgeMetricsUrl: env.bridgeMetricsUrl, listener, season: paced, ratePerSecond, timeoutMs, log });
-    log(`  latency p50 ${pacedResult.latencyMs.p50} / p95 ${pacedResult.latencyMs.p95} / p99 ${pacedResult.latencyMs.p99} / max ${pacedResult.latencyMs.max} ms`);
     const pacedHistory = await historyStats({ client: env.client, pipeline: definition.pipeline, dates: paced.dates, messagesPerDate: messagesPerDate(paced), maxSample: settings.historySample, settleTimeoutMs: 60_000 });
     log(`  paced history: ${pacedHistory.eventsPerDate.toFixed(1)} events/date, ${pacedHistory.eventsPerCompletion.toFixed(2)} events/completion, largest ${pacedHistory.largest?.events}`);
     const breakdown = await latencyBreakdown(env.client, definition.pipeline, paced.dates.slice(0, 20));
@@ -150,8 +157,9 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
         triggersExpected: burst.triggersExpected,
         triggersReceived: burst.triggersReceived,
         backlogLatencyMs: burst.latencyMs,
+        writesDrained: drain,
       },
-      paced: { dates: paced.dates.length, ratePerSecond, idleWaitSeconds, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs, breakdown, history: { ...pacedHistory, largest: pacedHistory.largest ?? history.largest } },
+      paced: { dates: paced.dates.length, ratePerSecond, duringBacklogWrites: overlapped, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs, breakdown, history: { ...pacedHistory, largest: pacedHistory.largest ?? history.largest } },
       ceilings: { signalWithStart: signal, pubsub },
       fractionOfSignalWithStartCeiling: ingest.ingestPerSecond / signal.perSecond,
       fractionOfPubsubCeiling: ingest.ingestPerSecond / pubsub.perSecond,

@@ -20,7 +20,7 @@ import { heartbeat } from '@temporalio/activity';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { CompletionRow, CompletionStatusRow, ExecutionLogRow, FirestoreProjectionInput, TransitionActivities } from '../activities/activity-contracts';
 import { calendarDateIn } from '../contract/game-date-mode';
-import { PHASE_COMPLETIONS_TABLE, PHASE_COMPLETION_STATUS_TABLE, PHASE_EXECUTION_LOG_TABLE } from '../activities/bigquery-schema';
+import { PHASE_COMPLETIONS_VIEW, PHASE_COMPLETION_STATUS_TABLE, PHASE_EXECUTION_LOG_VIEW } from '../activities/bigquery-schema';
 import type { PipelineDefinition, TransitionDefinition } from '../contract/pipeline-definition';
 import { GAME_DATE_WORKFLOW_TYPE } from '../workflows/game-date/messages';
 import { gameDateStateQuery } from '../workflows/game-date/internal-messages';
@@ -96,8 +96,8 @@ export function createReconciler(deps: ReconciliationDeps): (input: ReconcileInp
 
     const [documents, logKeys, completionKeys, statusRows, coverage] = await Promise.all([
       readDocuments(deps.firestore, expected.flatMap((e) => e.documents)),
-      readKeys(deps.bigquery, deps.datasetId, PHASE_EXECUTION_LOG_TABLE, dates),
-      readKeys(deps.bigquery, deps.datasetId, PHASE_COMPLETIONS_TABLE, dates),
+      readKeys(deps.bigquery, deps.datasetId, PHASE_EXECUTION_LOG_VIEW, dates),
+      readKeys(deps.bigquery, deps.datasetId, PHASE_COMPLETIONS_VIEW, dates),
       readStatusRows(deps.bigquery, deps.datasetId, dates),
       deps.planning
         ? calendarCoverage(deps.planning, { before: calendarDateIn(definition.timeZone, now), pipeline: definition.pipeline, datasetId: deps.datasetId }, deps.bigquery)

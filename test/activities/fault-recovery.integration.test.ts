@@ -91,7 +91,7 @@ describe('activities: store outages (fault tests)', function () {
     await runActivity(activities.recordExecutionLog, during); // a duplicate attempt after recovery
 
     const [rows] = await bigquery.query({
-      query: `SELECT row_key, status FROM \`${dataset}.phase_execution_log\` WHERE game_date = CAST(@d AS DATE) ORDER BY row_key`,
+      query: `SELECT row_key, status FROM \`${dataset}.phase_execution_log_unique\` WHERE game_date = CAST(@d AS DATE) ORDER BY row_key`,
       params: { d: gameDate },
     });
     assert.deepEqual(rows, [

@@ -41,6 +41,8 @@ export interface AuditInput {
   deadLetters: { raw: string; reason: string | undefined }[];
   completionRowCounts: Map<string, number>;
   duplicateLogRows: { rowKey: string; count: number }[];
+  /** Rows a retry appended again to the tables (hidden by the views; not a violation). */
+  rowsAppendedAgain: number;
   /** Reconciliation's details (capped) and its full count. */
   discrepancies: Discrepancy[];
   discrepancyCount: number;
@@ -71,6 +73,7 @@ export interface ChaosFigures {
   completionRowsMissing: number;
   completionRowsDoubled: number;
   executionLogRowsDoubled: number;
+  rowsAppendedAgain: number;
   inconsistentProjections: number;
   malformed: number;
   deadLettered: number;
@@ -254,6 +257,7 @@ export function auditChaosRun(input: AuditInput): ChaosAudit {
       completionRowsMissing,
       completionRowsDoubled,
       executionLogRowsDoubled: input.duplicateLogRows.length,
+      rowsAppendedAgain: input.rowsAppendedAgain,
       inconsistentProjections: input.discrepancyCount,
       malformed: malformed.length,
       deadLettered,

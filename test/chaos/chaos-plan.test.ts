@@ -79,6 +79,7 @@ describe('chaos run: audit (pure)', () => {
       deadLetters: slice.messages.filter((m) => m.kind === 'malformed').map((m) => ({ raw: m.body, reason: 'not JSON' })),
       completionRowCounts: new Map(slice.messages.filter((m) => m.rowKey).map((m) => [m.rowKey!, 1])),
       duplicateLogRows: [],
+      rowsAppendedAgain: 0,
       discrepancies: [],
       discrepancyCount: 0,
       statuses: new Map(),

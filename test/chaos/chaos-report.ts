@@ -26,6 +26,7 @@ export function formatChaosReport(report: ChaosReport): string {
       ['completions (phase_completions rows expected)', f.completions],
       ['completion rows missing / doubled', `${f.completionRowsMissing} / ${f.completionRowsDoubled}`],
       ['phase_execution_log rows doubled', f.executionLogRowsDoubled],
+      ['rows appended again by a retry (hidden by the views)', f.rowsAppendedAgain],
       ['projections inconsistent with workflow state', f.inconsistentProjections],
       ['malformed messages / dead-lettered with reason', `${f.malformed} / ${f.deadLettered}`],
       ['planned dates with nothing / alerted', `${f.plannedSilentDates} / ${f.plannedSilentAlerted}`],

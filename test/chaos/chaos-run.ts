@@ -10,7 +10,7 @@ import { Firestore } from '@google-cloud/firestore';
 import { Client, Connection } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PHASE_COMPLETIONS_TABLE, PHASE_EXECUTION_LOG_TABLE } from '../../activities/bigquery-schema';
+import { PHASE_COMPLETIONS_TABLE, PHASE_COMPLETIONS_VIEW, PHASE_EXECUTION_LOG_TABLE, PHASE_EXECUTION_LOG_VIEW } from '../../activities/bigquery-schema';
 import { deadLetterTopicName, pipelineTopics } from '../../contract/pipeline-topics';
 import { DEFAULT_PIPELINE_DEFINITION_PATH, loadPipelineDefinition } from '../../contract/load-pipeline-definition';
 import { createReconciler, type ProjectionWriters } from '../../watchdogs/reconciliation-activities';
@@ -125,8 +125,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const firestore = firestoreAt(endpoints.projectId, endpoints.firestoreEmulatorHost);
     cleanup.unshift(() => firestore.terminate());
     const dataset = endpoints.bigqueryDataset;
-    const [completionRows] = await bigquery.query({ query: `SELECT row_key, COUNT(*) AS n FROM \`${dataset}.${PHASE_COMPLETIONS_TABLE}\` GROUP BY row_key` });
-    const [logDuplicates] = await bigquery.query({ query: `SELECT row_key, COUNT(*) AS n FROM \`${dataset}.${PHASE_EXECUTION_LOG_TABLE}\` GROUP BY row_key HAVING COUNT(*) > 1` });
+    // Exactly once as readers see it (the views); the tables may hold a retried append twice, which is counted apart.
+    const [completionRows] = await bigquery.query({ query: `SELECT row_key, COUNT(*) AS n FROM \`${dataset}.${PHASE_COMPLETIONS_VIEW}\` GROUP BY row_key` });
+    const [logDuplicates] = await bigquery.query({ query: `SELECT row_key, COUNT(*) AS n FROM \`${dataset}.${PHASE_EXECUTION_LOG_VIEW}\` GROUP BY row_key HAVING COUNT(*) > 1` });
+    const [reappended] = await bigquery.query({
+      query: `SELECT (SELECT COUNT(*) - COUNT(DISTINCT row_key) FROM \`${dataset}.${PHASE_COMPLETIONS_TABLE}\`) + (SELECT COUNT(*) - COUNT(DISTINCT row_key) FROM \`${dataset}.${PHASE_EXECUTION_LOG_TABLE}\`) AS n`,
+    });
     const reconcile = createReconciler({ client, definition, firestore, bigquery, datasetId: dataset, writers: AUDIT_NEVER_WRITES, settleMs: 0 });
     // The reconciler is an activity (it heartbeats): run it in an activity context of its own.
     const reconciliation: ReconcileResult = await new MockActivityEnvironment().run(reconcile, { dryRun: true, now: Date.now() });
@@ -140,6 +144,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       deadLetters: topics.completionTopics.flatMap((t) => world.reader(deadLetterTopicName(t)).messages.map((m) => ({ raw: m.raw, reason: m.attributes.dlq_reason }))),
       completionRowCounts: new Map((completionRows as { row_key: string; n: number }[]).map((r) => [r.row_key, Number(r.n)])),
       duplicateLogRows: (logDuplicates as { row_key: string; n: number }[]).map((r) => ({ rowKey: r.row_key, count: Number(r.n) })),
+      rowsAppendedAgain: Number((reappended as { n: number }[])[0]?.n ?? 0),
       discrepancies: reconciliation.details,
       discrepancyCount: reconciliation.discrepancies,
       statuses,

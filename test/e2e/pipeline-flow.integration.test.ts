@@ -107,7 +107,7 @@ describe('end to end: bridge and worker processes on the local stack', function 
     let lastRows: unknown;
     const rows = await waitFor('two phase_execution_log rows', async () => {
       const [result] = await bigquery.query({
-        query: `SELECT phase_name, status, correlation_id FROM \`${world.endpoints.bigqueryDataset}.phase_execution_log\` WHERE game_date = CAST(@d AS DATE)`,
+        query: `SELECT phase_name, status, correlation_id FROM \`${world.endpoints.bigqueryDataset}.phase_execution_log_unique\` WHERE game_date = CAST(@d AS DATE)`,
         params: { d: gameDate },
       });
       lastRows = result;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { PHASE_EXECUTION_LOG_TABLE } from '../../activities/bigquery-schema';
+import { PHASE_EXECUTION_LOG_TABLE, PHASE_EXECUTION_LOG_VIEW } from '../../activities/bigquery-schema';
 import { parsePlanning, addDays } from '../../watchdogs/planning';
 import { gameDateWorkflow, reconciliationWorkflow } from '../../workflows';
 import { gameDateWorkflowId } from '../../workflows/game-date/messages';
@@ -31,7 +31,7 @@ async function insertLogRow(gameDate: string, rowKey: string | null): Promise<vo
 
 async function unrecordedRows(pipeline: string, dates: string[]): Promise<string[]> {
   const [rows] = await testBigQuery().query({
-    query: `SELECT CAST(game_date AS STRING) AS game_date FROM \`${testDataset()}.${PHASE_EXECUTION_LOG_TABLE}\` WHERE status = 'unrecorded' AND STARTS_WITH(row_key, @p) AND CAST(game_date AS STRING) IN UNNEST(@dates)`,
+    query: `SELECT CAST(game_date AS STRING) AS game_date FROM \`${testDataset()}.${PHASE_EXECUTION_LOG_VIEW}\` WHERE status = 'unrecorded' AND STARTS_WITH(row_key, @p) AND CAST(game_date AS STRING) IN UNNEST(@dates)`,
     params: { p: `${pipeline}:`, dates },
     types: { p: 'STRING', dates: ['STRING'] },
   });

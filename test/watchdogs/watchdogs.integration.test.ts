@@ -14,7 +14,7 @@ import { gameDateWorkflow } from '../../workflows';
 import { loadWatchdogConfig } from '../../watchdogs/watchdog-config';
 import { ensureWatchdogSchedules, watchdogScheduleIds } from '../../watchdogs/watchdog-schedules';
 import { createWatchdogStatus, watchdogHealthProbe } from '../../watchdogs/watchdog-status';
-import { PHASE_EXECUTION_LOG_TABLE } from '../../activities/bigquery-schema';
+import { PHASE_EXECUTION_LOG_TABLE, PHASE_EXECUTION_LOG_VIEW } from '../../activities/bigquery-schema';
 import { devServerEnv } from '../harness';
 import { startHttpReceiver } from '../activities/http-receiver';
 import { testBigQuery, testDataset, testFirestore, uniqueGameDate } from '../activities/activity-test-env';
@@ -66,7 +66,7 @@ describe('watchdogs (dev server, emulators, real worker)', function () {
       // The overdue row reaches BigQuery like any other outcome.
       await eventually(async () => {
         const [rows] = await testBigQuery().query({
-          query: `SELECT status FROM \`${testDataset()}.${PHASE_EXECUTION_LOG_TABLE}\` WHERE game_date = CAST(@d AS DATE) AND row_key = @k`,
+          query: `SELECT status FROM \`${testDataset()}.${PHASE_EXECUTION_LOG_VIEW}\` WHERE game_date = CAST(@d AS DATE) AND row_key = @k`,
           params: { d: date, k: state.executionLog[0]!.rowKey },
         });
         return rows.length === 1 ? rows : undefined;
@@ -125,7 +125,7 @@ describe('watchdogs (dev server, emulators, real worker)', function () {
     assert.equal(restored.get('_triggered'), true);
     assert.equal(restored.get('_completed_count'), 5);
     const [rows] = await testBigQuery().query({
-      query: `SELECT status FROM \`${testDataset()}.${PHASE_EXECUTION_LOG_TABLE}\` WHERE game_date = CAST(@d AS DATE) AND row_key = @k`,
+      query: `SELECT status FROM \`${testDataset()}.${PHASE_EXECUTION_LOG_VIEW}\` WHERE game_date = CAST(@d AS DATE) AND row_key = @k`,
       params: { d: date, k: logRow.rowKey },
     });
     assert.deepEqual(rows, [{ status: 'complete' }]);
