@@ -16,6 +16,7 @@ import { startBenchEnvironment, type BenchEnvironment } from './bench-environmen
 import { pubsubCeiling, signalWithStartCeiling, terminateCeilingWorkflows } from './ceilings';
 import { historyStats } from './history-stats';
 import { waitForWritesDrained } from './write-drain';
+import { cacheMissCost } from './cache-miss';
 import { measureIngest } from './ingest';
 import { latencyBreakdown } from './latency-breakdown';
 import { runProduct } from './product-run';
@@ -39,12 +40,20 @@ interface Settings {
   historySample: number;
   seed: number;
   out: string;
+  /** Extra variables for the worker and the bridge (tuning knobs under test), recorded in the report. */
+  serviceEnv: Record<string, string>;
 }
 
 function positiveInts(value: string): number[] {
   const list = value.split(',').map((v) => Number(v.trim()));
   if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) throw new InvalidArgumentError('expected positive integers separated by commas, e.g. 50,200,1000');
   return list;
+}
+
+function serviceVariable(value: string, previous: Record<string, string>): Record<string, string> {
+  const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('expected NAME=VALUE, e.g. WORKER_MAX_CACHED_WORKFLOWS=100');
+  return { ...previous, [match[1]!]: match[2]! };
 }
 
 function positiveNumber(value: string): number {
@@ -65,9 +74,10 @@ function parseSettings(argv: string[]): Settings {
     .option('--history-sample <n>', 'dates whose history length is read', positiveNumber, 250)
     .option('--seed <n>', 'season generator seed', positiveNumber, DEFAULT_SEASON.seed)
     .option('--out <dir>', 'directory of the result files', path.join('bench', 'results'))
+    .option('--service-env <NAME=VALUE>', 'a variable for the worker and the bridge, e.g. WORKER_MAX_CACHED_WORKFLOWS=100 (repeatable)', serviceVariable, {})
     .parse(argv);
   const o = program.opts<{ dates: number[]; quick: boolean; pacedDates: number; pacedRate: number;
-  ceilingMessages: number; concurrency: number; historySample: number; seed: number; out: string }>();
+  ceilingMessages: number; concurrency: number; historySample: number; seed: number; out: string; serviceEnv: Record<string, string> }>();
   return { ...o, dates: o.quick ? [3] : o.dates, pacedDates: o.quick ? 3 : o.pacedDates };
 }
 
@@ -141,6 +151,9 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
     log(`  ingest (distinct message ids signalled, from the histories): ${ingest.ingested}/${burst.messages} in ${ingest.ingestSeconds.toFixed(1)} s, ${ingest.ingestPerSecond.toFixed(0)} messages/s; ${ingest.duplicateSignals} duplicate signals, ${ingest.duplicateAcks} duplicate acks`);
     if (ingest.notFound.length) log(`  not found in any history: ${ingest.notFound.join('; ')}`);
 
+    const cacheMiss = await cacheMissCost(env.client, definition.pipeline, product.dates);
+    log(`  a workflow-cache miss (replay of a backlog history, ${cacheMiss.meanEvents.toFixed(0)} events): ${cacheMiss.msPerReplay.toFixed(1)} ms`);
+
     const pacedHistory = await historyStats({ client: env.client, pipeline: definition.pipeline, dates: paced.dates, messagesPerDate: messagesPerDate(paced), maxSample: settings.historySample, settleTimeoutMs: 60_000 });
     log(`  paced history: ${pacedHistory.eventsPerDate.toFixed(1)} events/date, ${pacedHistory.eventsPerCompletion.toFixed(2)} events/completion, largest ${pacedHistory.largest?.events}`);
     const breakdown = await latencyBreakdown(env.client, definition.pipeline, paced.dates.slice(0, 20));
@@ -164,6 +177,7 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
       fractionOfSignalWithStartCeiling: ingest.ingestPerSecond / signal.perSecond,
       fractionOfPubsubCeiling: ingest.ingestPerSecond / pubsub.perSecond,
       history: { ...history, largest: history.largest },
+      cacheMiss,
       cpuSeconds,
       loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
       peakRssMb: { worker: (peaks.worker ?? 0) / MB, bridge: (peaks.bridge ?? 0) / MB, total: peaks.total / MB },
@@ -206,7 +220,7 @@ async function main(): Promise<void> {
   };
   let report: BenchReport | undefined;
   for (const dates of settings.dates) {
-    current = await startBenchEnvironment({ log, serviceEnv: { TEMPORAL_TASK_QUEUE: TASK_QUEUE } });
+    current = await startBenchEnvironment({ log, serviceEnv: { ...settings.serviceEnv, TEMPORAL_TASK_QUEUE: TASK_QUEUE } });
     try {
       sizes.push(await benchSize(current, dates, settings));
     } catch (error) {

@@ -1,0 +1,42 @@
+/**
+ * What a workflow-cache miss costs: an evicted date is replayed from its history on its next task. Replays a
+ * sample of the backlog's histories with the build's workflow bundle, once with one history and once with all,
+ * so the replay worker's own start-up cancels out: (T(n) - T(1)) / (n - 1) per replay.
+ */
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { BUILD_DIR, WORKFLOW_BUNDLE_FILE } from '../release/build';
+import { gameDateWorkflowId } from '../workflows/game-date/messages';
+
+export interface CacheMissCost {
+  histories: number;
+  meanEvents: number;
+  /** Wall time of one replay (one cache miss), on the bench machine. */
+  msPerReplay: number;
+}
+
+async function replayAll(codePath: string, histories: { workflowId: string; history: unknown }[]): Promise<number> {
+  const started = process.hrtime.bigint();
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath } }, histories as never)) {
+    if (result.error) throw new Error(`replay of ${result.workflowId} failed: ${String(result.error)}`);
+  }
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+export async function cacheMissCost(client: Client, pipeline: string, dates: string[], sample = 40): Promise<CacheMissCost> {
+  const step = Math.max(1, Math.floor(dates.length / sample));
+  const picked = dates.filter((_, i) => i % step === 0).slice(0, sample);
+  const histories = await Promise.all(
+    picked.map(async (date) => {
+      const workflowId = gameDateWorkflowId(pipeline, date);
+      return { workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() };
+    }),
+  );
+  const codePath = path.join(BUILD_DIR, 'workflows', WORKFLOW_BUNDLE_FILE);
+  await replayAll(codePath, histories.slice(0, 1)); // warm: the bundle is read and compiled once per process
+  const one = await replayAll(codePath, histories.slice(0, 1));
+  const all = await replayAll(codePath, histories);
+  const meanEvents = histories.reduce((sum, h) => sum + ((h.history as { events?: unknown[] }).events?.length ?? 0), 0) / histories.length;
+  return { histories: histories.length, meanEvents, msPerReplay: histories.length > 1 ? (all - one) / (histories.length - 1) : one };
+}
