@@ -28,6 +28,16 @@ import { TriggerListener } from './trigger-listener';
 const TASK_QUEUE = 'phase-orchestrator-bench';
 /** No worker polls it: the signalWithStart ceiling measures the Temporal server alone (see signalWithStartCeiling). */
 const CEILING_TASK_QUEUE = `${TASK_QUEUE}-ceiling`;
+const PRODUCT_FIRST_DATE = '2001-01-01';
+const PACED_FIRST_DATE = '2005-01-01';
+
+/**
+ * The bench's dates are all in the past; as production would see them, the backlog's are a backfill and the
+ * paced run's are live. The bridge's backlog age is set between the two: older than the paced run's first date.
+ */
+function backlogAgeDays(): number {
+  return Math.ceil((Date.now() - Date.parse(`${PACED_FIRST_DATE}T00:00:00Z`)) / 86_400_000) + 2;
+}
 const MB = 2 ** 20;
 
 interface Settings {
@@ -103,8 +113,8 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
   // Separate date ranges keep the stages' workflows apart; past dates run Phase 3 in overnight mode. This
   // matters most for the ceiling: its workflows wait on a task queue no worker polls, so a product date that
   // shared one's id would never run.
-  const product = season('2001-01-01', dates);
-  const paced = season('2005-01-01', Math.min(dates, settings.pacedDates));
+  const product = season(PRODUCT_FIRST_DATE, dates);
+  const paced = season(PACED_FIRST_DATE, Math.min(dates, settings.pacedDates));
   const ceilingSeason = season('2009-01-01', dates);
   const ceilingMessages = ceilingSeason.messages.slice(0, settings.ceilingMessages);
   const ranges = [product.dates, paced.dates, ceilingSeason.dates].map((d) => [d[0]!, d[d.length - 1]!] as const).sort((a, b) => a[0].localeCompare(b[0]));
@@ -220,7 +230,7 @@ async function main(): Promise<void> {
   };
   let report: BenchReport | undefined;
   for (const dates of settings.dates) {
-    current = await startBenchEnvironment({ log, serviceEnv: { ...settings.serviceEnv, TEMPORAL_TASK_QUEUE: TASK_QUEUE } });
+    current = await startBenchEnvironment({ log, serviceEnv: { BRIDGE_BACKLOG_AGE_DAYS: String(backlogAgeDays()), ...settings.serviceEnv, TEMPORAL_TASK_QUEUE: TASK_QUEUE } });
     try {
       sizes.push(await benchSize(current, dates, settings));
     } catch (error) {

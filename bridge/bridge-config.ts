@@ -1,6 +1,7 @@
 /** The bridge's configuration, validated at start. */
 import { z } from 'zod';
 import { loadAlertConfig, type AlertConfig } from '../activities/alert-channels';
+import { DEFAULT_BACKLOG_AGE_DAYS } from '../contract/date-priority';
 import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { bindHostShape, googleEnvShape, logLevelShape, parseServiceEnv } from '../service/service-environment';
@@ -26,6 +27,12 @@ export const bridgeEnvShape = {
     .includes('{replica}', { message: 'must contain {replica}: each replica needs its own' })
     .default('{topic}-silence-{replica}')
     .describe("this replica's own subscription per completion topic, which the silent-topic watcher reads; {replica} is the host name plus a random suffix"),
+  BRIDGE_BACKLOG_AGE_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_BACKLOG_AGE_DAYS)
+    .describe("a date this many days or more before today (pipeline time zone) starts at the backlog's lower task priority, so live dates' tasks run first"),
   BRIDGE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(100).describe('flow control: messages held at once per subscription'),
   BRIDGE_STREAMS_PER_SUBSCRIPTION: z.coerce
     .number()

@@ -16,6 +16,7 @@ import type { Client } from '@temporalio/client';
 import type { Alert } from '../activities/activity-contracts';
 import { errorSummary } from '../activities/google-error-codes';
 import { parseCompletionMessage, type CompletionSignal } from '../contract/completion-message';
+import { datePriorityKey } from '../contract/date-priority';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { deadLetterTopicName } from '../contract/pipeline-topics';
 import { completionSignal, GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
@@ -29,6 +30,8 @@ export interface CompletionBridgeOptions {
   client: Client;
   definition: PipelineDefinition;
   taskQueue: string;
+  /** A date this many days or more before today starts at the backlog's lower task priority (contract/date-priority.ts). */
+  backlogAgeDays?: number;
   subscriptionName: (topic: string) => string;
   maxInFlight: number;
   /** Streaming pull streams per subscription (`streamingOptions.maxStreams`). */
@@ -256,6 +259,8 @@ export class CompletionBridge {
         client.workflow.signalWithStart(GAME_DATE_WORKFLOW_TYPE, {
           workflowId: gameDateWorkflowId(definition.pipeline, gameDate),
           taskQueue: this.options.taskQueue,
+          // Only a start uses it: a running date keeps the priority it started with.
+          priority: { priorityKey: datePriorityKey(gameDate, Date.now(), definition.timeZone, this.options.backlogAgeDays) },
           args: [input],
           signal: completionSignal,
           signalArgs: [signal],

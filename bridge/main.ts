@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     client,
     definition,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
+    backlogAgeDays: env.BRIDGE_BACKLOG_AGE_DAYS,
     subscriptionName: (topic) => subscriptionNameFor(env.BRIDGE_SUBSCRIPTION_TEMPLATE, topic),
     maxInFlight: env.BRIDGE_MAX_IN_FLIGHT,
     streamsPerSubscription: env.BRIDGE_STREAMS_PER_SUBSCRIPTION,

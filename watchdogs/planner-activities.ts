@@ -4,6 +4,7 @@
  */
 import type { BigQuery } from '@google-cloud/bigquery';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { LIVE_DATE_PRIORITY } from '../contract/date-priority';
 import { calendarDateIn } from '../contract/game-date-mode';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
@@ -39,6 +40,8 @@ export function createPlanner(deps: PlannerDeps): (input: PlanInput) => Promise<
       try {
         await deps.client.workflow.start(GAME_DATE_WORKFLOW_TYPE, {
           taskQueue: deps.taskQueue,
+          // Planned dates are today's and the next few: live, whatever the bridge's backlog age.
+          priority: { priorityKey: LIVE_DATE_PRIORITY },
           workflowId: gameDateWorkflowId(deps.definition.pipeline, gameDate),
           args: [input],
           workflowIdConflictPolicy: 'USE_EXISTING',

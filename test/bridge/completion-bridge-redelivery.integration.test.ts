@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createBridgeMetrics, type BridgeMetrics } from '../../bridge/bridge-metrics';
 import { CompletionBridge } from '../../bridge/completion-bridge';
 import { TemporalReachability } from '../../bridge/temporal-reachability';
+import { BACKLOG_DATE_PRIORITY, LIVE_DATE_PRIORITY } from '../../contract/date-priority';
 import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
 import { completionSignal, gameDateWorkflowId } from '../../workflows/game-date/messages';
 import { completionBody, metricValue, uniquePastDate, waitFor } from '../e2e/e2e-kit';
@@ -23,7 +24,7 @@ async function signalsOf(client: Client, workflowId: string, messageId: string):
 
 // The real Pub/Sub emulator and Temporal dev server; no worker is needed, since a signal is recorded in the
 // history whether or not the workflow has run.
-describe('bridge: a redelivered message', function () {
+describe('bridge: a redelivered message, and the priority a date starts with', function () {
   this.timeout(60_000);
   let pubsub: PubSub;
   let connection: Connection;
@@ -95,5 +96,21 @@ describe('bridge: a redelivered message', function () {
     assert.equal(await acknowledged('signalled'), 1);
     assert.equal(metricValue(await metrics.registry.metrics(), 'bridge_messages_redelivered_total'), 1);
     assert.equal(await signalsOf(client, workflowId, messageId), 1, 'the redelivery must not reach the workflow again');
+  });
+
+  it("starts a backfill's date at the backlog priority and a coming date at the live one", async function () {
+    // A date no other test uses: today's may be another test's planned date.
+    const coming = new Date(Date.UTC(2100, 0, 1) + Math.floor(Math.random() * 9_000) * 86_400_000).toISOString().slice(0, 10);
+    const backlogDate = uniquePastDate();
+    const before = metricValue(await metrics.registry.metrics(), 'bridge_messages_acknowledged_total', { outcome: 'signalled' });
+    for (const gameDate of [backlogDate, coming]) {
+      await pubsub.topic(transition.completionTopic).publishMessage({ json: completionBody('phase_2_raw', 'NbacGamebookProcessor', gameDate) });
+    }
+    await waitFor('both signalled', async () => metricValue(await metrics.registry.metrics(), 'bridge_messages_acknowledged_total', { outcome: 'signalled' }) === before + 2);
+    const priorityOf = async (gameDate: string) => (await client.workflow.getHandle(gameDateWorkflowId(definition.pipeline, gameDate)).describe()).priority?.priorityKey;
+    assert.equal(await priorityOf(backlogDate), BACKLOG_DATE_PRIORITY);
+    assert.equal(await priorityOf(coming), LIVE_DATE_PRIORITY);
+    // Nothing polls this test's task queue: the date workflows would wait forever.
+    for (const gameDate of [backlogDate, coming]) await client.workflow.getHandle(gameDateWorkflowId(definition.pipeline, gameDate)).terminate('test done');
   });
 });
