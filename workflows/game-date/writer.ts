@@ -3,9 +3,10 @@
  * they were queued. It runs beside the decision loop, so a store outage never delays a trigger; a store that
  * stays down is alerted once, retried with back-off, and told again when it recovers.
  */
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Alert, DateRecordsFailureDetails, DateRecordsPart, ExecutionLogRow, TransitionActivities } from '../../activities/activity-contracts';
 import { RetryableActivityErrors } from '../../activities/activity-error-types';
+import { BACKLOG_DATE_PRIORITY } from '../../contract/date-priority';
 import { alertOptions, bigQueryOptions, dateRecordsOptions, firestoreOptions } from '../../activities/retry-policies';
 import { describeFailure } from '../activity-failure-text';
 import { raise } from './alerts';
@@ -22,6 +23,12 @@ const { sendAlert } = proxyActivities<TransitionActivities>(alertOptions);
 const MIN_WRITE_RETRY_MS = MINUTE;
 const MAX_WRITE_RETRY_MS = 15 * MINUTE;
 const WRITE_BATCH_WINDOW_MS = 2_000;
+/**
+ * A backfill's date gathers longer: nobody waits for its rows, its completions arrive spread over the backlog's
+ * ingest, and each pass costs the date's history an activity and a timer.
+ */
+const BACKLOG_WRITE_BATCH_WINDOW_MS = 10_000;
+const BACKLOG_WINDOW_PATCH = 'writer-backlog-window';
 /** Histories recorded before the writer batched its writes replay without the batching timer. */
 const WRITE_BATCHING_PATCH = 'writer-batch-window';
 /** Since this patch a writer pass is one `writeDateRecords` activity; older histories replay one activity per write. */
@@ -39,8 +46,10 @@ export interface DateWriter {
 }
 
 /** Starts the writer loop; `onDelivered` runs after every pass that emptied the queues it tried. */
-export function startWriter(ctx: DateContext, onDelivered: () => void, batchWindowMs = WRITE_BATCH_WINDOW_MS): DateWriter {
+export function startWriter(ctx: DateContext, onDelivered: () => void, givenBatchWindowMs?: number): DateWriter {
   const { state } = ctx;
+  const backlog = (workflowInfo().priority?.priorityKey ?? 0) >= BACKLOG_DATE_PRIORITY;
+  const batchWindowMs = givenBatchWindowMs ?? (backlog && patched(BACKLOG_WINDOW_PATCH) ? BACKLOG_WRITE_BATCH_WINDOW_MS : WRITE_BATCH_WINDOW_MS);
   let stopping = false;
   let busy = false;
   const loop = (async () => {
