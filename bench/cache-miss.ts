@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { BUILD_DIR, WORKFLOW_BUNDLE_FILE } from '../release/build';
 import { gameDateWorkflowId } from '../workflows/game-date/messages';
 
@@ -14,6 +14,15 @@ export interface CacheMissCost {
   meanEvents: number;
   /** Wall time of one replay (one cache miss), on the bench machine. */
   msPerReplay: number;
+}
+
+/** The replay workers' lifecycle logs would drown the bench's own lines. */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier size of this run.
+  }
 }
 
 async function replayAll(codePath: string, histories: { workflowId: string; history: unknown }[]): Promise<number> {
@@ -34,6 +43,7 @@ export async function cacheMissCost(client: Client, pipeline: string, dates: str
     }),
   );
   const codePath = path.join(BUILD_DIR, 'workflows', WORKFLOW_BUNDLE_FILE);
+  quietRuntime();
   await replayAll(codePath, histories.slice(0, 1)); // warm: the bundle is read and compiled once per process
   const one = await replayAll(codePath, histories.slice(0, 1));
   const all = await replayAll(codePath, histories);
