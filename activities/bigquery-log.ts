@@ -188,7 +188,7 @@ export function classifyBigQueryError(err: unknown, where: string, datasetId: st
     }
     if (status === 401 || status === 403 || reasons.includes('accessDenied')) {
       return ApplicationFailure.nonRetryable(
-        `Cannot write ${where}: permission denied on dataset ${datasetId} (${detail}). Grant the worker roles/bigquery.dataEditor and roles/bigquery.jobUser.`,
+        `Cannot write ${where}: permission denied on dataset ${datasetId} (${detail}). Grant the worker roles/bigquery.dataEditor (and roles/bigquery.jobUser for reconciliation).`,
         NonRetryableActivityErrors.bigQueryPermissionDenied,
       );
     }

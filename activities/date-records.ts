@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CompletionStatusRow, DateRecordsFailureDetails, DateRecordsInput, DateRecordsPart, ExecutionLogRow, TransitionActivities } from './activity-contracts';
 import { RetryableActivityErrors } from './activity-error-types';
 
-/** The store writers a pass uses; BigQuery rows go in batches, one DML job per part. */
+/** The store writers a pass uses; BigQuery rows go in batches, one streaming-insert request per part. */
 export interface DateRecordWriters extends Pick<TransitionActivities, 'projectCompletionDocument' | 'recordCompletionRows'> {
   recordExecutionLogRows(rows: ExecutionLogRow[]): Promise<void>;
   upsertCompletionStatuses(rows: CompletionStatusRow[]): Promise<void>;
@@ -30,7 +30,7 @@ export function createDateRecordsWriter(writers: DateRecordWriters): (input: Dat
   return async (input) => {
     const written = partsWrittenEarlier();
     // A heartbeat every few seconds lets Temporal notice a dead worker within the heartbeat timeout instead
-    // of the whole attempt's timeout (a DML job may legitimately run for a minute).
+    // of the whole attempt's timeout (a slow store may legitimately take a minute).
     const beating = setInterval(() => heartbeat({ written: [...written] }), HEARTBEAT_EVERY_MS);
     const failed: DateRecordsFailureDetails['failed'] = [];
     // Retrying cannot fix a part that failed for good (invalid row, missing table, permission); anything else may pass.

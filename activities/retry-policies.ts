@@ -43,7 +43,7 @@ export const firestoreOptions = {
   },
 } satisfies ActivityOptions;
 
-/** BigQuery rows and status: DML jobs are slower than point writes, hence the longer attempt. */
+/** BigQuery rows and status changes: a streaming insert can queue behind an overloaded endpoint, hence the longer attempt. */
 export const bigQueryOptions = {
   startToCloseTimeout: '1m',
   scheduleToCloseTimeout: '10m',
@@ -57,7 +57,7 @@ export const bigQueryOptions = {
 
 /**
  * A writer pass's records (Firestore and BigQuery together, `writeDateRecords`): one attempt may run several
- * DML jobs in a row. The failure says itself whether a retry can help, so no types are listed here.
+ * BigQuery requests in a row. The failure says itself whether a retry can help, so no types are listed here.
  */
 export const dateRecordsOptions = {
   startToCloseTimeout: '2m',
