@@ -61,16 +61,24 @@ export function createBigQueryLog(bigquery: BigQuery, datasetId: string): BigQue
     }
   }
 
-  /** The same key twice in one call is one row. */
-  const unique = <T extends { rowKey: string }>(rows: T[]): T[] => [...new Map(rows.map((row) => [row.rowKey, row])).values()];
+  /**
+   * Keyed rows as insertAll takes them: the same key twice in one call is one row, the key is also the
+   * `insertId`, JSON columns travel as JSON text, and `writtenAtColumn` gets the time of this call.
+   */
+  const keyedRows = <T extends { rowKey: string; metadata: Record<string, unknown> }>(rows: T[], writtenAtColumn: string): StreamedRow[] => {
+    const writtenAt = new Date().toISOString();
+    return [...new Map(rows.map((row) => [row.rowKey, row])).values()].map(({ rowKey, metadata, ...columns }) => ({
+      insertId: rowKey,
+      json: { ...columns, row_key: rowKey, metadata: JSON.stringify(metadata), [writtenAtColumn]: writtenAt },
+    }));
+  };
 
   const recordExecutionLogRows = async (rows: ExecutionLogRow[]): Promise<void> => {
     for (const row of rows) validateExecutionLogRow(row);
     if (rows.length === 0) return;
-    const createdAt = new Date().toISOString();
     await append(
       PHASE_EXECUTION_LOG_TABLE,
-      unique(rows).map(({ rowKey, metadata, ...columns }) => ({ insertId: rowKey, json: { ...columns, row_key: rowKey, metadata: JSON.stringify(metadata), created_at: createdAt } })),
+      keyedRows(rows, 'created_at'),
       `${rows.length} phase_execution_log row(s) for ${rows[0]!.game_date} (${rows.map((r) => `${r.phase_name} ${r.status}`).join(', ')})`,
     );
     for (const row of rows) log.info('Execution log row recorded', { game_date: row.game_date, transition: row.phase_name, correlation_id: row.correlation_id, status: row.status });
@@ -92,10 +100,9 @@ export function createBigQueryLog(bigquery: BigQuery, datasetId: string): BigQue
     async recordCompletionRows(rows: CompletionRow[]): Promise<void> {
       for (const row of rows) validateCompletionRow(row);
       if (rows.length === 0) return;
-      const insertedAt = new Date().toISOString();
       await append(
         PHASE_COMPLETIONS_TABLE,
-        unique(rows).map(({ rowKey, metadata, ...columns }) => ({ insertId: rowKey, json: { ...columns, row_key: rowKey, metadata: JSON.stringify(metadata), inserted_at: insertedAt } })),
+        keyedRows(rows, 'inserted_at'),
         `${rows.length} phase_completions row(s) for ${rows[0]!.game_date} (${rows[0]!.phase})`,
       );
       log.info('Completion rows recorded', { rows: rows.length, game_date: rows[0]!.game_date });
