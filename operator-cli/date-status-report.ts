@@ -12,6 +12,8 @@ export function formatDateStatus(status: GameDateStatus, workflowId: string, uiU
   const pending = status.pendingWrites;
   const waiting = pending.completionRows + pending.logRows + pending.projections.length + pending.statusRows.length + pending.alerts;
   if (waiting) lines.push(`  waiting to be written: ${JSON.stringify(pending)}${status.outages.length ? ` (down: ${status.outages.join(', ')})` : ''}`);
+  if (status.nextDeadline) lines.push(`  next deadline: ${status.nextDeadline.label} at ${status.nextDeadline.at}`);
+  if (status.lastAlert) lines.push(`  last alert: ${status.lastAlert.severity} ${status.lastAlert.title} (${status.lastAlert.at})`);
   lines.push(`  duplicates dropped: ${status.duplicatesDropped}`);
   for (const action of status.operatorActions) lines.push(`  operator ${action.operator} ${action.action} ${action.transition}/${action.round}: ${action.reason}`);
   if (uiUrl) lines.push(`  Web UI: ${uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);

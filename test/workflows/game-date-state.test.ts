@@ -7,7 +7,7 @@ import { loadPipelineDefinition } from '../../contract/load-pipeline-definition'
 import type { TransitionDefinition } from '../../contract/pipeline-definition';
 import type { TriggerContext } from '../../contract/trigger-payloads';
 import { applyCompletion } from '../../workflows/game-date/completions';
-import { AUTOMATIC_TRIGGER_ATTEMPTS, escalateOverdueRound, escalatePlanned, escalateSilence, MINUTE, nextWakeAt, overdueEscalation, triggerRetryAt } from '../../workflows/game-date/deadlines';
+import { AUTOMATIC_TRIGGER_ATTEMPTS, escalateOverdueRound, escalatePlanned, escalateSilence, MINUTE, nextDeadline, nextWakeAt, overdueEscalation, triggerRetryAt, upcomingDeadlines } from '../../workflows/game-date/deadlines';
 import {
   freezeTrigger,
   initialState,
@@ -27,6 +27,7 @@ import {
   transitionOf,
   type GameDateState,
 } from '../../workflows/game-date/state';
+import { dateStatus } from '../../workflows/game-date/status';
 import { completion, PHASE2 } from './completions';
 
 const definition = loadPipelineDefinition();
@@ -197,6 +198,36 @@ describe('game-date state (pure)', () => {
       const rule = def('phase2_to_phase3').rule;
       assert.ok(rule.kind === 'all' && rule.deadlineMinutes !== undefined);
       assert.equal(nextWakeAt(definition, state, T0), T0 + rule.deadlineMinutes * MINUTE, "phase 2's deadline comes before its overdue alert");
+    });
+
+    it('each deadline says what it is: a rule timeout, an overdue alert, a tier, the end of life', () => {
+      const state = freshState();
+      assert.deepEqual(nextDeadline(definition, state, T0), { at: T0 + definition.maxLifetimeHours * 60 * MINUTE, label: "end of the date's lifetime", transition: null });
+      applyCompletion(definition, state, completion('phase_2_raw', PHASE2[0] as string, GAME_DATE), T0);
+      assert.deepEqual(nextDeadline(definition, state, T0), { at: nextWakeAt(definition, state, T0), label: 'phase2_to_phase3 deadline', transition: 'phase2_to_phase3' });
+      const tiered = definition.transitions.find((t) => t.rule.kind === 'tiered');
+      assert.ok(tiered && tiered.rule.kind === 'tiered');
+      const transition = transitionOf(state, tiered.name);
+      const round = openRound(transition, 'main');
+      round.firstCompletionAt = T0;
+      transition.firstCompletionAt = T0;
+      const labels = upcomingDeadlines(definition, state, T0).filter((d) => d.transition === tiered.name).map((d) => d.label);
+      assert.ok(labels.includes(`${tiered.name} tier-1 timeout`), labels.join('; '));
+      assert.ok(labels.includes(`${tiered.name} overdue alert`), labels.join('; '));
+    });
+
+    it('the status names the next deadline and the latest alert', () => {
+      const state = freshState();
+      assert.equal(dateStatus(definition, state, false, T0).lastAlert, null);
+      applyCompletion(definition, state, completion('phase_2_raw', PHASE2[0] as string, GAME_DATE), T0);
+      const phase2 = def('phase2_to_phase3');
+      const round = transitionOf(state, phase2.name).rounds.main;
+      assert.ok(round);
+      escalateOverdueRound(state, phase2, round, T0 + phase2.overdueAfterMinutes * MINUTE);
+      const status = dateStatus(definition, state, false, T0);
+      assert.deepEqual(status.lastAlert, { at: new Date(T0 + phase2.overdueAfterMinutes * MINUTE).toISOString(), severity: 'error', title: `phase2_to_phase3 overdue for ${GAME_DATE}` });
+      assert.equal(status.nextDeadline?.transition, 'phase2_to_phase3');
+      assert.equal(status.nextDeadline?.at, new Date(nextWakeAt(definition, state, T0) ?? 0).toISOString());
     });
 
     it('a failed trigger is retried on its own with back-off (5, 10, 20, 40 min), then waits for a completion or an operator', () => {

@@ -35,6 +35,8 @@ export function makeAlert(state: GameDateState, spec: AlertSpec): Alert {
 /** Queues the alert for delivery unless its condition was already raised for the date; true when queued. */
 export function raise(state: GameDateState, spec: AlertSpec): boolean {
   const alert = alertOnce(state, spec);
-  if (alert) state.undeliveredAlerts.push(alert);
-  return alert !== null;
+  if (!alert) return false;
+  state.undeliveredAlerts.push(alert);
+  state.lastAlert = { at: spec.now, severity: spec.severity, title: spec.title };
+  return true;
 }

@@ -9,7 +9,7 @@ import type { PipelineDefinition, TransitionDefinition } from '../../contract/pi
 import { evaluateRule, missingProcessors, type RuleDecision } from '../../contract/transition-rules';
 import { raise } from './alerts';
 import { queueLog } from './records';
-import { allTransitionsSettled, completedKeys, isRoundSettled, isTransitionSettled, markOverdue, newRound, transitionOf, type GameDateState, type Round, type TransitionState } from './state';
+import { allTransitionsSettled, completedKeys, isRoundSettled, isTransitionSettled, MAIN_ROUND, markOverdue, newRound, transitionOf, type GameDateState, type Round, type TransitionState } from './state';
 
 export const MINUTE = 60_000;
 /** An error first, then one critical alert; after that the condition stays visible in search attributes. */
@@ -84,29 +84,62 @@ export function lifetimeEndsAt(definition: PipelineDefinition, state: GameDateSt
   return state.startedAt + definition.maxLifetimeHours * 60 * MINUTE;
 }
 
-/** The nearest moment at which something must happen even if no message arrives. */
-export function nextWakeAt(definition: PipelineDefinition, state: GameDateState, now: number, retryFailedTriggers = true): number | null {
-  const candidates: number[] = [];
+/** Something that must happen at `at` even if no message arrives, in words an operator reads. */
+export interface Deadline {
+  at: number;
+  label: string;
+  transition: string | null;
+}
+
+/** What a rule waits for when it asks to be evaluated again: a timeout or the next tier. */
+function ruleDeadlineLabel(def: TransitionDefinition, round: Round, at: number): string {
+  const rule = def.rule;
+  const roundName = round.key === MAIN_ROUND ? '' : ` (${round.key})`;
+  const first = round.firstCompletionAt;
+  if (rule.kind === 'tiered' && first !== null) {
+    const tier = rule.tiers.findIndex((t) => first + t.afterMinutes * MINUTE === at);
+    if (tier >= 0) return `${def.name}${roundName} tier-${tier + 1} timeout`;
+  }
+  return `${def.name}${roundName} deadline`;
+}
+
+/** Every deadline the date keeps now, nearest first. */
+export function upcomingDeadlines(definition: PipelineDefinition, state: GameDateState, now: number, retryFailedTriggers = true): Deadline[] {
+  const deadlines: Deadline[] = [];
   for (const def of definition.transitions) {
     const transition = transitionOf(state, def.name);
     if (transition.skipped) continue;
+    const add = (at: number, label: string) => deadlines.push({ at, label, transition: def.name });
     for (const round of Object.values(transition.rounds)) {
+      const roundName = round.key === MAIN_ROUND ? '' : ` (${round.key})`;
       if (def.rule.kind !== 'per_batch' && !isRoundSettled(round) && round.state !== 'failed') {
         const decision = roundDecision(def, transition, round, now);
-        if (decision.kind === 'wait' && decision.nextEvaluationAt !== null) candidates.push(decision.nextEvaluationAt);
+        if (decision.kind === 'wait' && decision.nextEvaluationAt !== null) add(decision.nextEvaluationAt, ruleDeadlineLabel(def, round, decision.nextEvaluationAt));
       }
       const overdue = overdueEscalation(def, round);
-      if (overdue) candidates.push(overdue.at);
+      if (overdue) add(overdue.at, `${def.name}${roundName} overdue ${overdue.step === 1 ? 'alert' : 'critical alert'}`);
       const retry = retryFailedTriggers ? triggerRetryAt(round) : null;
-      if (retry !== null) candidates.push(retry);
+      if (retry !== null) add(retry, `${def.name}${roundName} trigger retry ${round.attempts + 1}`);
     }
-    for (const escalation of [silenceEscalation(def, transition), plannedEscalation(def, transition)]) {
-      if (escalation) candidates.push(escalation.at);
-    }
+    const silence = silenceEscalation(def, transition);
+    if (silence) add(silence.at, `${def.phase} silence ${silence.step === 1 ? 'alert' : 'critical alert'}`);
+    const planned = plannedEscalation(def, transition);
+    if (planned) add(planned.at, `${def.name} planned-date ${planned.step === 1 ? 'overdue alert' : 'critical alert'}`);
   }
-  if (allTransitionsSettled(definition, state)) candidates.push(quietPeriodEndsAt(definition, state));
-  candidates.push(lifetimeEndsAt(definition, state));
-  return candidates.length ? Math.min(...candidates) : null;
+  if (allTransitionsSettled(definition, state)) deadlines.push({ at: quietPeriodEndsAt(definition, state), label: 'date closes (quiet period over)', transition: null });
+  deadlines.push({ at: lifetimeEndsAt(definition, state), label: 'end of the date\'s lifetime', transition: null });
+  // Stable for equal times: the first-added (transition order) wins.
+  return deadlines.sort((a, b) => a.at - b.at);
+}
+
+/** The nearest deadline: the workflow's one timer is armed for it. */
+export function nextDeadline(definition: PipelineDefinition, state: GameDateState, now: number, retryFailedTriggers = true): Deadline | null {
+  return upcomingDeadlines(definition, state, now, retryFailedTriggers)[0] ?? null;
+}
+
+/** The nearest moment at which something must happen even if no message arrives. */
+export function nextWakeAt(definition: PipelineDefinition, state: GameDateState, now: number, retryFailedTriggers = true): number | null {
+  return nextDeadline(definition, state, now, retryFailedTriggers)?.at ?? null;
 }
 
 function minutesSince(at: number | null, now: number): number {

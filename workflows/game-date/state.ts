@@ -111,6 +111,8 @@ export interface GameDateState {
   /** Stores that are currently failing, for the "resolved" notice when they return. */
   outages: string[];
   operatorActions: OperatorRecord[];
+  /** The latest alert the date raised, for the operator's status view. */
+  lastAlert: { at: number; severity: string; title: string } | null;
   /** Completions received but not yet applied (carried across continue-as-new). */
   inbox: CompletionSignal[];
   /** Every execution-log row this date queued: what reconciliation proves exists in BigQuery. */
@@ -136,6 +138,7 @@ export function initialState(definition: PipelineDefinition, gameDate: string, n
     raisedAlerts: [],
     outages: [],
     operatorActions: [],
+    lastAlert: null,
     inbox: [],
     executionLog: [],
   };
@@ -144,6 +147,7 @@ export function initialState(definition: PipelineDefinition, gameDate: string, n
 /** Fills fields added after a state was carried or stored, so older runs continue with sensible defaults. */
 export function withStateDefaults(state: GameDateState): GameDateState {
   state.executionLog ??= [];
+  state.lastAlert ??= null;
   for (const transition of Object.values(state.transitions ?? {})) {
     transition.plannedBy ??= null;
     transition.plannedAlerts ??= 0;

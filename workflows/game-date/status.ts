@@ -1,6 +1,7 @@
 /** What a date reports about itself: the status query's answer and each transition's headline state. */
 import type { PipelineDefinition, TransitionDefinition } from '../../contract/pipeline-definition';
 import { missingProcessors } from '../../contract/transition-rules';
+import { nextDeadline } from './deadlines';
 import { completedKeys, emptyTransition, isTransitionSettled, type GameDateState, type OperatorRecord, type ReportedRun, type Round, type RoundState, type TransitionState } from './state';
 
 export interface TransitionStatus {
@@ -24,6 +25,9 @@ export interface GameDateStatus {
   pendingWrites: { completionRows: number; logRows: number; projections: string[]; statusRows: string[]; alerts: number };
   outages: string[];
   operatorActions: OperatorRecord[];
+  /** The nearest thing the date will do on its own, and the latest alert it raised (ISO times). */
+  nextDeadline: { at: string; label: string; transition: string | null } | null;
+  lastAlert: { at: string; severity: string; title: string } | null;
   /** A write is in flight right now (its queue may already look empty). */
   writing: boolean;
 }
@@ -47,7 +51,8 @@ export function currentPhase(definition: PipelineDefinition, state: GameDateStat
   return open?.name ?? 'done';
 }
 
-export function dateStatus(definition: PipelineDefinition, state: GameDateState, writing = false): GameDateStatus {
+export function dateStatus(definition: PipelineDefinition, state: GameDateState, writing = false, now = Date.now()): GameDateStatus {
+  const deadline = nextDeadline(definition, state, now);
   return {
     pipeline: state.pipeline,
     gameDate: state.gameDate,
@@ -77,6 +82,8 @@ export function dateStatus(definition: PipelineDefinition, state: GameDateState,
     },
     outages: state.outages,
     operatorActions: state.operatorActions,
+    nextDeadline: deadline && { ...deadline, at: new Date(deadline.at).toISOString() },
+    lastAlert: state.lastAlert && { ...state.lastAlert, at: new Date(state.lastAlert.at).toISOString() },
     writing,
   };
 }
