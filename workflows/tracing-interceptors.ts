@@ -4,16 +4,12 @@
  * (`workflowInterceptorModules`: worker/workflow-bundle.ts, release/build.ts, the test kit), so recorded histories
  * replay against exactly what runs. A run or signal whose headers carry no trace (tracing off, or a history recorded
  * before tracing) passes straight through: no span, no sink call, no header added to its activities, no extra yield.
- * The interceptors are created on first use, because creating them registers a tracer in the workflow's context.
+ * The upstream interceptors are loaded and created on first use: creating them registers a tracer in the workflow.
  */
 import { isSpanContextValid, context as otelContext, trace } from '@opentelemetry/api';
 import { defaultPayloadConverter, type Headers } from '@temporalio/common';
 import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import type * as UpstreamInterceptors from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import type {
   ActivityInput,
   ContinueAsNewInput,
@@ -34,10 +30,22 @@ import type {
 } from '@temporalio/workflow';
 import { rememberTraceOf } from './message-trace';
 
-let upstream: { inbound: OpenTelemetryInboundInterceptor; outbound: OpenTelemetryOutboundInterceptor; internals: OpenTelemetryInternalsInterceptor } | undefined;
+let upstream:
+  | { inbound: UpstreamInterceptors.OpenTelemetryInboundInterceptor; outbound: UpstreamInterceptors.OpenTelemetryOutboundInterceptor; internals: UpstreamInterceptors.OpenTelemetryInternalsInterceptor }
+  | undefined;
 
 function otel(): NonNullable<typeof upstream> {
-  upstream ??= { inbound: new OpenTelemetryInboundInterceptor(), outbound: new OpenTelemetryOutboundInterceptor(), internals: new OpenTelemetryInternalsInterceptor() };
+  if (!upstream) {
+    // Required here, not imported: the OpenTelemetry SDK is about half of the bundle, and each workflow evaluates the
+    // modules it loads for itself, so a workflow that never sees a trace never pays for them.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const otelInterceptors = require('@temporalio/interceptors-opentelemetry/lib/workflow') as typeof UpstreamInterceptors;
+    upstream = {
+      inbound: new otelInterceptors.OpenTelemetryInboundInterceptor(),
+      outbound: new otelInterceptors.OpenTelemetryOutboundInterceptor(),
+      internals: new otelInterceptors.OpenTelemetryInternalsInterceptor(),
+    };
+  }
   return upstream;
 }
 
