@@ -117,13 +117,22 @@ export function startTracing(service: TracedService, buildId: string, env: NodeJ
   };
 }
 
+/**
+ * The workflow span sink that drops every span: for a worker with tracing off, and for replaying a traced history
+ * (`Worker.runReplayHistory` looks a sink up even though it does not call it while replaying, and logs an error
+ * for one that is missing).
+ */
+export function discardWorkflowSpans(): InjectedSinks<OpenTelemetrySinks> {
+  return { exporter: { export: { fn: () => undefined } } };
+}
+
 function tracingOff(): Tracing {
   return {
     enabled: false,
     exportUrl: null,
     clientInterceptors: {},
     workerInterceptors: {},
-    workflowSinks: { exporter: { export: { fn: () => undefined } } },
+    workflowSinks: discardWorkflowSpans(),
     shutdown: () => Promise.resolve(),
   };
 }
