@@ -24,7 +24,8 @@ module.exports = {
       name: 'workflows-import-only-workflow-safe-code',
       comment:
         'Workflow code runs in the deterministic sandbox: it may import workflow code, the contract, the ' +
-        "activities' contracts (types) and retry policies (plain data), and the workflow SDK; nothing that does I/O.",
+        "activities' contracts (types) and retry policies (plain data), the workflow SDK, and for tracing the " +
+        'OpenTelemetry API and the workflow side of the Temporal interceptors (workflows/tracing-interceptors.ts); nothing that does I/O.',
       severity: 'error',
       from: { path: '^workflows/' },
       to: {
@@ -33,6 +34,8 @@ module.exports = {
           '^contract/(completion-fields|completion-message|date-priority|game-date-mode|pipeline-definition|processor-names|transition-rules|trigger-payloads)\\.ts$',
           '^activities/(activity-contracts|activity-error-types|retry-policies)\\.ts$',
           '^node_modules/@temporalio/(workflow|common)/',
+          '^node_modules/@opentelemetry/api/',
+          '^node_modules/@temporalio/interceptors-opentelemetry/lib/(workflow/|instrumentation\\.)',
         ],
       },
     },

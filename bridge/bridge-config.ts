@@ -5,7 +5,7 @@ import { DEFAULT_BACKLOG_AGE_DAYS } from '../contract/date-priority';
 import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { bindHostShape, googleEnvShape, logLevelShape, parseServiceEnv } from '../service/service-environment';
-import { portVar, temporalEnvShape } from '../service/environment-schema';
+import { portVar, temporalEnvShape, tracingEnvShape } from '../service/environment-schema';
 import { configStep } from '../service/startup';
 
 export const DEFAULT_SUBSCRIPTION_TEMPLATE = '{topic}-orchestrator';
@@ -14,6 +14,7 @@ export const bridgeEnvShape = {
   ...temporalEnvShape,
   ...bindHostShape,
   ...logLevelShape,
+  ...tracingEnvShape,
   GOOGLE_CLOUD_PROJECT: googleEnvShape.GOOGLE_CLOUD_PROJECT,
   BRIDGE_HEALTH_PORT: portVar(8092, 'port of the bridge /health and /metrics server on 127.0.0.1'),
   BRIDGE_SUBSCRIPTION_TEMPLATE: z

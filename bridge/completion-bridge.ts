@@ -12,6 +12,7 @@
  */
 import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
 import { Duration } from '@google-cloud/pubsub';
+import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { Alert } from '../activities/activity-contracts';
 import { errorSummary } from '../activities/google-error-codes';
@@ -51,6 +52,9 @@ export interface CompletionBridgeOptions {
   metrics: BridgeMetrics;
   log: ServiceLogger;
 }
+
+/** A no-op until service/tracing.ts registers a provider (tracing on). */
+const tracer = trace.getTracer('phase-orchestrator-bridge');
 
 /** Dead-letter attribute values are bounded (Pub/Sub allows 1024 bytes per value). */
 const MAX_REASON_CHARS = 900;
@@ -204,7 +208,30 @@ export class CompletionBridge {
     });
   }
 
+  /**
+   * One span per delivery, from its receipt to the accepted signal (or the dead letter, or the nack), with the
+   * message's date, transition, trace id and message id; the signal's own span (the client interceptor) is its child
+   * and carries the trace into the date's workflow.
+   */
   private async handle(topic: string, message: Message): Promise<void> {
+    const span = tracer.startSpan(`process ${topic}`, {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'gcp_pubsub',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': topic,
+        'messaging.message.id': message.id,
+      },
+    });
+    if (span.isRecording()) span.setAttributes(this.spanFields(topic, message));
+    try {
+      await context.with(trace.setSpan(context.active(), span), () => this.process(topic, message, span));
+    } finally {
+      span.end();
+    }
+  }
+
+  private async process(topic: string, message: Message, span: Span): Promise<void> {
     const { metrics } = this.options;
     metrics.received.inc({ topic });
     this.options.onMessage?.(topic, message.publishTime.getTime());
@@ -212,16 +239,19 @@ export class CompletionBridge {
     else remember(this.seenIds, message.id);
     try {
       if (this.stopping.signal.aborted) {
-        this.nack(topic, message, 'shutting_down');
+        this.nack(topic, message, 'shutting_down', span);
         return;
       }
       if (this.signalledIds.has(message.id)) {
         message.ack();
         metrics.acknowledged.inc({ topic, outcome: 'already_signalled' });
+        span.setAttribute('orchestrator.outcome', 'already_signalled');
         return;
       }
       const parsed = parseCompletionMessage(message.data);
       if (!parsed.ok) {
+        span.setAttribute('orchestrator.outcome', 'dead_lettered');
+        span.setStatus({ code: SpanStatusCode.ERROR, message: `invalid message: ${parsed.reason.slice(0, 200)}` });
         await this.deadLetter(topic, message, parsed.reason);
         return;
       }
@@ -232,19 +262,21 @@ export class CompletionBridge {
       // maxHoldMs, or when the bridge stops, it goes back to Pub/Sub.
       const heldSince = Date.now();
       while (!(await this.signal(signal))) {
-        if (Date.now() - heldSince >= this.options.maxHoldMs) return this.nack(topic, message, 'temporal_unavailable');
+        if (Date.now() - heldSince >= this.options.maxHoldMs) return this.nack(topic, message, 'temporal_unavailable', span);
         await this.backOff();
-        if (this.stopping.signal.aborted) return this.nack(topic, message, 'shutting_down');
+        if (this.stopping.signal.aborted) return this.nack(topic, message, 'shutting_down', span);
         metrics.signalRetries.inc({ topic });
       }
       remember(this.signalledIds, message.id);
       message.ack();
+      span.setAttribute('orchestrator.outcome', 'signalled');
       this.options.log.debug(this.messageFields(topic, message), 'signalled');
       metrics.acknowledged.inc({ topic, outcome: 'signalled' });
     } catch (error) {
       // Whatever went wrong, the message must come back rather than vanish.
       this.options.log.warn({ ...this.messageFields(topic, message), error: errorSummary(error) }, `message ${message.id} on ${topic} could not be handled; nacked`);
-      this.nack(topic, message, 'error');
+      span.recordException(error instanceof Error ? error : String(error));
+      this.nack(topic, message, 'error', span);
     }
   }
 
@@ -296,21 +328,43 @@ export class CompletionBridge {
     this.options.metrics.acknowledged.inc({ topic, outcome: 'dead_lettered' });
   }
 
-  /** What a log line about this message carries: its id and topic, and its date, transition and trace id where known. */
+  /**
+   * What a log line about this message carries: its id and topic, its date, transition and correlation id where
+   * known, and with tracing on the trace and span of its `process` span.
+   */
   private messageFields(topic: string, message: Message): Record<string, string | undefined> {
     const body = bodyFields(message.data);
+    const span = trace.getActiveSpan()?.spanContext();
     return {
       message_id: message.id,
       topic,
-      transition: this.options.definition.transitions.find((t) => t.completionTopic === topic)?.name,
+      transition: this.transitionOf(topic),
       game_date: body.gameDate,
       correlation_id: body.correlationId,
+      ...(span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {}),
     };
   }
 
-  private nack(topic: string, message: Message, reason: string): void {
+  /** The span's own attributes: date, transition and correlation id, each where known. */
+  private spanFields(topic: string, message: Message): Record<string, string> {
+    const body = bodyFields(message.data);
+    const transition = this.transitionOf(topic);
+    return {
+      ...(body.gameDate ? { game_date: body.gameDate } : {}),
+      ...(transition ? { transition } : {}),
+      ...(body.correlationId ? { correlation_id: body.correlationId } : {}),
+    };
+  }
+
+  private transitionOf(topic: string): string | undefined {
+    return this.options.definition.transitions.find((t) => t.completionTopic === topic)?.name;
+  }
+
+  private nack(topic: string, message: Message, reason: string, span?: Span): void {
     message.nack();
     this.options.metrics.nacked.inc({ topic, reason });
+    span?.setAttribute('orchestrator.outcome', `nacked_${reason}`);
+    span?.setStatus({ code: SpanStatusCode.ERROR, message: `nacked: ${reason}` });
   }
 
   /** Holds a failed message briefly so an outage does not turn into a tight redelivery loop. */

@@ -14,6 +14,7 @@ import { createServiceLogger } from '../service/logger';
 import { limitHeapGrowth, resolveBuildId } from '../service/service-environment';
 import { configStep, runService } from '../service/startup';
 import { describeTemporalConnection, temporalConnectionOptions } from '../service/temporal-connection';
+import { startTracing } from '../service/tracing';
 import { definitionFileSha256 } from '../contract/load-pipeline-definition';
 import { loadBridgeConfig, replicaId, subscriptionNameFor } from './bridge-config';
 import { createBridgeMetrics } from './bridge-metrics';
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   limitHeapGrowth();
   const { env, alertConfig, definition } = loadBridgeConfig();
   const buildId = resolveBuildId();
+  // Before the client exists: its interceptors carry each message's trace into Temporal.
+  const tracing = startTracing('bridge', buildId);
   const watchdogConfig = configStep('bridge', () => loadWatchdogConfig(process.env));
   const metrics = createBridgeMetrics(buildId);
   const alertPathStatus = createAlertPathStatus();
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
   // Lazy: the bridge starts (and reports itself unhealthy, and alerts) even while Temporal is down.
   const temporal = configStep('bridge', () => temporalConnectionOptions(env));
   const connection = Connection.lazy(temporal);
-  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, interceptors: tracing.clientInterceptors });
   const reachability = new TemporalReachability({
     sendAlert,
     log,
@@ -160,6 +163,7 @@ async function main(): Promise<void> {
       task_queue: env.TEMPORAL_TASK_QUEUE,
       build_id: buildId,
       replica,
+      traces: tracing.exportUrl ?? 'off (no OTEL_EXPORTER_OTLP_ENDPOINT)',
       silence_subscriptions: observer.status().observed.map((topic) => subscriptionNameFor(env.BRIDGE_SILENCE_SUBSCRIPTION_TEMPLATE, topic, replica)),
       health: `http://127.0.0.1:${health.port}/health`,
       metrics: `http://127.0.0.1:${health.port}/metrics`,
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
     log.info(drained ? 'drained; acknowledgements flushed' : 'grace period over; unfinished messages will be redelivered');
     await health.close();
     await Promise.allSettled([pubsub.close(), connection.close()]);
+    await tracing.shutdown().catch((error: unknown) => log.warn({ error: error instanceof Error ? error.message : String(error) }, 'the last spans could not be exported'));
     log.info('shut down');
   };
   // Runs until the first signal's shutdown has finished; a second signal waits for the same one.

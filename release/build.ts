@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowInterceptorModules } from '../worker/workflow-bundle';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const BUILD_DIR = path.join(PROJECT_ROOT, 'build', 'app');
@@ -20,7 +21,8 @@ export async function buildApp(): Promise<string> {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(PROJECT_ROOT, 'tsconfig.build.json')], { cwd: PROJECT_ROOT, stdio: 'inherit' });
   cpSync(path.join(PROJECT_ROOT, 'pipelines'), path.join(BUILD_DIR, 'pipelines'), { recursive: true });
   const workflows = path.join(BUILD_DIR, 'workflows');
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(workflows, 'index.js'), logger: quiet });
+  const workflowsPath = path.join(workflows, 'index.js');
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workflowInterceptorModules(workflowsPath), logger: quiet });
   writeFileSync(path.join(workflows, WORKFLOW_BUNDLE_FILE), code);
   return BUILD_DIR;
 }

@@ -32,6 +32,7 @@ import { createServiceLogger, temporalLogger } from '../service/logger';
 import { createGoogleClients, limitHeapGrowth, resolveBuildId } from '../service/service-environment';
 import { configStep, runService, ServiceConfigError } from '../service/startup';
 import { describeTemporalConnection, temporalConnectError, temporalConnectionOptions } from '../service/temporal-connection';
+import { startTracing } from '../service/tracing';
 import { createTriggerWorker } from './trigger-worker';
 import { loadWorkerConfig } from './worker-config';
 import { bundleWorkflowsInChild, prebuiltWorkflowBundle } from './workflow-bundle';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const { env, definition } = config;
   const buildId = resolveBuildId();
+  const tracing = startTracing('worker', buildId);
   // The deployment version (name + build id = commit) replaces the deprecated buildId option. Routing by version
   // (useWorkerVersioning) stays off: the server would send no task to a version until a rollout step made it
   // current, and only then does it register the deployment.
@@ -72,7 +74,8 @@ async function main(): Promise<void> {
   };
   const connection = await NativeConnection.connect(temporal).catch(refused);
   const clientConnection = await Connection.connect(temporal).catch(refused);
-  const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
+  // The watchdogs' client: a date the planner starts from a traced activity joins that trace.
+  const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE, interceptors: tracing.clientInterceptors });
   const transitionActivities = createActivities({ ...google, datasetId: env.BIGQUERY_DATASET, alertConfig: config.alertConfig, alertPathStatus, alertFloodWindowMs: env.ALERT_FLOOD_WINDOW_SECONDS * 1_000 });
   const watchdogStatus = createWatchdogStatus();
   const scheduleIds = watchdogConfig.enabled ? watchdogScheduleIds({ pipeline: definition.pipeline, config: watchdogConfig, planning: planning !== null }) : [];
@@ -97,6 +100,9 @@ async function main(): Promise<void> {
       status: watchdogStatus,
     }),
     workflowFailureErrorTypes,
+    // The workflow side of tracing is in the bundle (workflows/tracing-interceptors.ts); its spans leave through this sink.
+    interceptors: tracing.workerInterceptors,
+    sinks: tracing.workflowSinks,
     workerDeploymentOptions,
     identity: `phase-orchestrator-worker@${buildId.slice(0, 12)}/${process.pid}`,
   });
@@ -105,6 +111,7 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     activities: transitionActivities,
+    interceptors: tracing.workerInterceptors,
     workerDeploymentOptions,
     identity: `phase-orchestrator-triggers@${buildId.slice(0, 12)}/${process.pid}`,
   });
@@ -159,6 +166,7 @@ async function main(): Promise<void> {
       build_id: buildId,
       workflow_bundle: prebuilt ? 'prebuilt' : 'bundled at start',
       alert_channels: config.alertConfig.channels.map((c) => c.name),
+      traces: tracing.exportUrl ?? 'off (no OTEL_EXPORTER_OTLP_ENDPOINT)',
       health: `http://127.0.0.1:${health.port}/health`,
       metrics: `http://127.0.0.1:${health.port}/metrics`,
       watchdog_schedules: watchdogConfig.enabled ? { created: schedules.created, updated: schedules.updated, run_now: schedules.triggered } : 'disabled (WATCHDOGS_ENABLED=0)',
@@ -176,6 +184,7 @@ async function main(): Promise<void> {
   await clientConnection.close();
   await connection.close();
   await Promise.allSettled([google.pubsub.close(), google.firestore.terminate()]);
+  await tracing.shutdown().catch((error: unknown) => log.warn({ error: error instanceof Error ? error.message : String(error) }, 'the last spans could not be exported'));
   log.info('shut down');
 }
 

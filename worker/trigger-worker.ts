@@ -13,6 +13,8 @@ export interface TriggerWorkerOptions {
   /** The workflow's task queue; the trigger queue is derived from it. */
   taskQueue: string;
   activities: Pick<TransitionActivities, 'publishTrigger' | 'callHttpTrigger'>;
+  /** The activity interceptors of tracing (service/tracing.ts), when on. */
+  interceptors?: WorkerOptions['interceptors'];
   workerDeploymentOptions?: WorkerOptions['workerDeploymentOptions'];
   identity?: string;
 }

@@ -3,7 +3,7 @@ import { loadAlertConfig, type AlertConfig } from '../activities/alert-channels'
 import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { bindHostShape, googleEnvShape, logLevelShape, parseServiceEnv } from '../service/service-environment';
-import { portVar, temporalEnvShape } from '../service/environment-schema';
+import { portVar, temporalEnvShape, tracingEnvShape } from '../service/environment-schema';
 import { configStep } from '../service/startup';
 import { z } from 'zod';
 
@@ -28,6 +28,7 @@ export const workerEnvShape = {
     .default(300)
     .describe("after a store outage's first per-date alert, the same outage alerted by other dates within this window is counted into one summary (0: one alert per date)"),
   ...logLevelShape,
+  ...tracingEnvShape,
   WORKER_DEPLOYMENT_NAME: z.string().min(1).default('phase-orchestrator').describe('worker deployment name reported to Temporal with the build id'),
   PIPELINE_DEFINITION: z.string().optional().describe('path of the pipeline definition file'),
 };

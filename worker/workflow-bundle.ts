@@ -16,6 +16,14 @@ export function prebuiltWorkflowBundle(): Promise<{ codePath: string }> | null {
   return !__filename.endsWith('.ts') && existsSync(codePath) ? Promise.resolve({ codePath }) : null;
 }
 
+/**
+ * The workflow interceptor modules of every bundle the project builds (worker, build, tests), given the workflows'
+ * entry file: the tracing interceptors beside it, so a recorded history replays against what production runs.
+ */
+export function workflowInterceptorModules(workflowsPath: string): string[] {
+  return [path.join(path.dirname(workflowsPath), `tracing-interceptors${path.extname(workflowsPath)}`)];
+}
+
 /** Bundles `workflowsPath` in a child process and returns the code. */
 export function bundleWorkflowsInChild(workflowsPath: string, logLevel: LogLevel): Promise<{ code: string }> {
   return new Promise((resolve, reject) => {
@@ -38,7 +46,7 @@ const log = createServiceLogger('workflow-bundler');
 
 async function runChild(): Promise<void> {
   const [workflowsPath, logLevel] = process.argv.slice(2) as [string, LogLevel];
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: temporalLogger(log, logLevel) });
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workflowInterceptorModules(workflowsPath), logger: temporalLogger(log, logLevel) });
   await new Promise<void>((resolve, reject) => process.send!(code, (error: Error | null) => (error ? reject(error) : resolve())));
 }
 

@@ -10,13 +10,15 @@ import { gameDateWorkflowId, statusQuery, type GameDateWorkflowInput } from '../
 import type { GameDateStatus } from '../../workflows/game-date/status';
 import { RecordingActivities } from './recording-activities';
 import { createTriggerWorker } from '../../worker/trigger-worker';
+import { workflowInterceptorModules } from '../../worker/workflow-bundle';
 import { workflowFailureErrorTypes } from '../../worker/workflow-failure-policy';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflow bundle is built once per run; each test gets its own worker and task queue. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietBundlerLogger });
+  const workflowsPath = require.resolve('../../workflows');
+  bundle ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workflowInterceptorModules(workflowsPath), logger: quietBundlerLogger });
   return bundle;
 }
 

@@ -17,8 +17,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { bigQueryOptions } from '../../activities/retry-policies';
+import type { CompletionSignal } from '../../contract/completion-message';
 import type { PipelineDefinition } from '../../contract/pipeline-definition';
 import { describeFailure } from '../activity-failure-text';
+import { inTraceOf } from '../message-trace';
 import { raise } from './alerts';
 import { applyCompletion } from './completions';
 import { transitionDefinition, type DateContext } from './date-context';
@@ -47,6 +49,8 @@ interface CountedCompletion {
   round: string;
   parentExecutionId: string;
   batch: PredictionBatch | null;
+  /** The signal itself: the trace its trigger belongs to (message-trace.ts). */
+  signal: CompletionSignal;
 }
 
 export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<GameDateState> {
@@ -106,7 +110,7 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
     for (const signal of state.inbox.splice(0)) {
       const outcome = applyCompletion(definition, state, signal, Date.now());
       if ((outcome.kind === 'unmatched' || outcome.kind === 'recorded') && outcome.alert) state.undeliveredAlerts.push(outcome.alert);
-      if (outcome.kind === 'counted') counted.push({ ...outcome, parentExecutionId: signal.message.execution_id });
+      if (outcome.kind === 'counted') counted.push({ ...outcome, parentExecutionId: signal.message.execution_id, signal });
     }
     for (const pending of commands.filter((c) => c.result === undefined)) {
       pending.result = await applyOperatorCommand(ctx, pending.command);
@@ -118,8 +122,9 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
       const transition = transitionOf(state, def.name);
       const round = transition.rounds[c.round];
       if (!round) continue;
-      if (c.batch) await decideBatch(ctx, def, transition, round, c.batch, c.parentExecutionId);
-      else await decideRound(ctx, def, transition, round, c.parentExecutionId);
+      // A traced completion's trigger joins its trace: the completion that tipped the rule caused it.
+      const batch = c.batch;
+      await inTraceOf(c.signal, () => (batch ? decideBatch(ctx, def, transition, round, batch, c.parentExecutionId) : decideRound(ctx, def, transition, round, c.parentExecutionId)));
     }
     await evaluateTimedConditions(ctx);
     updateSearchAttributes();
