@@ -91,9 +91,12 @@ function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** Text from messages and operators must not turn into markup (a stray `*` or `<`). */
+/**
+ * Text from messages and operators must not turn into markup (a stray `*` or `<`). Underscores stay: names are
+ * snake_case, and an underscore inside a word is no emphasis.
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
+  return text.replace(/[\\`*[\]<>]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
 }
 
 /** Returns an updater that sets the current details when they changed (no history command, so replay-safe). */
