@@ -11,6 +11,7 @@ import type { Client } from '@temporalio/client';
 import type { CompletionSignal } from '../contract/completion-message';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { completionSignal, GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
+import { gameDateStartMetadata } from '../workflows/game-date/start-metadata';
 import type { SeasonMessage } from './season';
 
 export interface CeilingResult {
@@ -63,6 +64,8 @@ export async function signalWithStartCeiling(client: Client, definition: Pipelin
           workflowId: gameDateWorkflowId(definition.pipeline, message.gameDate),
           taskQueue,
           args: [input],
+          // The same request the bridge sends, user metadata included.
+          ...gameDateStartMetadata(definition, message.gameDate, { kind: 'bridge' }),
           signal: completionSignal,
           signalArgs: [signal],
         });

@@ -21,6 +21,7 @@ import { datePriorityKey } from '../contract/date-priority';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { deadLetterTopicName } from '../contract/pipeline-topics';
 import { completionSignal, GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
+import { gameDateStartMetadata } from '../workflows/game-date/start-metadata';
 import type { ServiceLogger } from '../service/logger';
 import type { BridgeMetrics } from './bridge-metrics';
 import { DeadLetterAlerts } from './dead-letter-alerts';
@@ -294,6 +295,8 @@ export class CompletionBridge {
           // Only a start uses it: a running date keeps the priority it started with.
           priority: { priorityKey: datePriorityKey(gameDate, Date.now(), definition.timeZone, this.options.backlogAgeDays) },
           args: [input],
+          // Only a start uses them: what the Web UI shows at the top of the date's page.
+          ...gameDateStartMetadata(definition, gameDate, { kind: 'bridge' }),
           signal: completionSignal,
           signalArgs: [signal],
         }),

@@ -98,6 +98,15 @@ function gcloudSdkRoot(): string | undefined {
   return root || undefined;
 }
 
+/** Debian's package installs it here; elsewhere it is `chromium` (or `chromium-browser`) on PATH. */
+const DEBIAN_CHROMIUM = '/usr/bin/chromium';
+
+function findChromium(): string | undefined {
+  const override = process.env[TOOL_ENV_OVERRIDES.chromium];
+  if (override) return isExecutable(override) ? override : undefined;
+  return [DEBIAN_CHROMIUM, findOnPath('chromium'), findOnPath('chromium-browser')].find((candidate) => candidate !== undefined && isExecutable(candidate));
+}
+
 interface Emulators {
   pubsubEmulator?: string;
   firestoreEmulator?: string;
@@ -214,8 +223,15 @@ export function provisionTools(log: Log = (m) => console.log(m)): ToolPaths {
       howToGet: 'apt-get install gcc (or build-essential)',
     });
   }
+  const chromium = findChromium();
+  if (!chromium) {
+    missing.push({
+      what: `Chromium (the Web UI test opens a date's page in the Temporal Web UI with it, headless)${process.env[TOOL_ENV_OVERRIDES.chromium] ? `: ${TOOL_ENV_OVERRIDES.chromium} is not an executable` : ''}`,
+      howToGet: `apt-get install chromium (Debian; \`npx playwright install\` is not needed), or set ${TOOL_ENV_OVERRIDES.chromium} to a Chromium or Chrome binary`,
+    });
+  }
   const { pubsubEmulator, firestoreEmulator } = emulators;
-  if (missing.length > 0 || !java || !pubsubEmulator || !firestoreEmulator || !cc) throw new MissingPrerequisitesError(missing);
+  if (missing.length > 0 || !java || !pubsubEmulator || !firestoreEmulator || !cc || !chromium) throw new MissingPrerequisitesError(missing);
 
   mkdirSync(TOOLS_BIN_DIR, { recursive: true });
   const temporalOnPath = process.env[TOOL_ENV_OVERRIDES.temporal] || findOnPath('temporal');
@@ -232,6 +248,7 @@ export function provisionTools(log: Log = (m) => console.log(m)): ToolPaths {
     pubsubEmulator,
     firestoreEmulator,
     java,
+    chromium,
   };
   writeFileSync(TOOLS_MANIFEST, `${JSON.stringify(tools, null, 2)}\n`);
   return tools;

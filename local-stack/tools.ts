@@ -53,6 +53,8 @@ export interface ToolPaths {
   firestoreEmulator: string;
   java: string;
   actionlint: string;
+  /** Headless browser of the Web UI test (Debian's `chromium`). */
+  chromium: string;
 }
 
 /** Environment variables that replace a provisioned tool path (documented in README). */
@@ -64,6 +66,7 @@ export const TOOL_ENV_OVERRIDES: Record<keyof ToolPaths, string> = {
   firestoreEmulator: 'FIRESTORE_EMULATOR_PATH',
   java: 'JAVA_PATH',
   actionlint: 'ACTIONLINT_PATH',
+  chromium: 'CHROMIUM_PATH',
 };
 
 export class ToolsNotProvisionedError extends Error {}

@@ -8,6 +8,7 @@ import { LIVE_DATE_PRIORITY } from '../contract/date-priority';
 import { calendarDateIn } from '../contract/game-date-mode';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
+import { gameDateStartMetadata } from '../workflows/game-date/start-metadata';
 import type { PlanInput, PlanResult } from '../workflows/watchdogs/watchdog-contracts';
 import { calendarDates, plannedExpectations, planningWindow, type LoadedPlanning } from './planning';
 
@@ -44,6 +45,7 @@ export function createPlanner(deps: PlannerDeps): (input: PlanInput) => Promise<
           priority: { priorityKey: LIVE_DATE_PRIORITY },
           workflowId: gameDateWorkflowId(deps.definition.pipeline, gameDate),
           args: [input],
+          ...gameDateStartMetadata(deps.definition, gameDate, { kind: 'planner', expectations: input.plannedExpectations ?? [] }),
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });

@@ -110,6 +110,10 @@ describe('bridge: a redelivered message, and the priority a date starts with', f
     const priorityOf = async (gameDate: string) => (await client.workflow.getHandle(gameDateWorkflowId(definition.pipeline, gameDate)).describe()).priority?.priorityKey;
     assert.equal(await priorityOf(backlogDate), BACKLOG_DATE_PRIORITY);
     assert.equal(await priorityOf(coming), LIVE_DATE_PRIORITY);
+    // The Web UI's summary and details of a date the bridge started.
+    const description = await client.workflow.getHandle(gameDateWorkflowId(definition.pipeline, coming)).describe();
+    assert.equal(await description.staticSummary(), `${definition.pipeline} game date ${coming}`);
+    assert.match((await description.staticDetails()) ?? '', /Started by the completion bridge/);
     // Nothing polls this test's task queue: the date workflows would wait forever.
     for (const gameDate of [backlogDate, coming]) await client.workflow.getHandle(gameDateWorkflowId(definition.pipeline, gameDate)).terminate('test done');
   });

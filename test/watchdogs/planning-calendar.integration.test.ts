@@ -66,7 +66,13 @@ describe('planning from the schedule table (pipelines/nba.json, the stack\'s see
     assert.deepEqual(result.ensured, result.dates);
     assert.deepEqual(result.failed, []);
     try {
-      for (const date of result.dates) assert.equal((await env.client.workflow.getHandle(gameDateWorkflowId(definition.pipeline, date)).describe()).status.name, 'RUNNING');
+      for (const date of result.dates) {
+        const description = await env.client.workflow.getHandle(gameDateWorkflowId(definition.pipeline, date)).describe();
+        assert.equal(description.status.name, 'RUNNING');
+        // What the Web UI shows at the top of the date's page.
+        assert.equal(await description.staticSummary(), `${definition.pipeline} game date ${date}`);
+        assert.match((await description.staticDetails()) ?? '', /Started ahead of time by the planner/);
+      }
     } finally {
       for (const date of result.dates) await env.client.workflow.getHandle(gameDateWorkflowId(definition.pipeline, date)).terminate('test finished').catch(() => undefined);
     }

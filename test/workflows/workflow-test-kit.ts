@@ -1,6 +1,6 @@
 /** Runs the game-date workflow on the time-skipping server against recording activity fakes. */
 import { randomUUID } from 'node:crypto';
-import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
@@ -46,7 +46,14 @@ export interface DateRun {
 
 export async function withDateWorkflow(
   env: TestWorkflowEnvironment,
-  options: { gameDate: string; definition?: PipelineDefinition; recorder?: RecordingActivities; input?: Partial<GameDateWorkflowInput> },
+  options: {
+    gameDate: string;
+    definition?: PipelineDefinition;
+    recorder?: RecordingActivities;
+    input?: Partial<GameDateWorkflowInput>;
+    /** Start options beyond the test's defaults, e.g. the Web UI's static summary and details. */
+    start?: Partial<Pick<WorkflowStartOptions, 'workflowId' | 'staticSummary' | 'staticDetails'>>;
+  },
   body: (run: DateRun) => Promise<void>,
 ): Promise<void> {
   const taskQueue = `test-${randomUUID()}`;
@@ -65,6 +72,7 @@ export async function withDateWorkflow(
       taskQueue,
       workflowId: `${gameDateWorkflowId(definition.pipeline, options.gameDate)}-${randomUUID()}`,
       args: [{ definition, gameDate: options.gameDate, searchAttributes: false, writeBatchWindowMs: TEST_WRITE_BATCH_WINDOW_MS, ...options.input }],
+      ...options.start,
     });
     const status = () => handle.query(statusQuery);
     const until = async (predicate: (s: GameDateStatus) => boolean, what: string, allowPending = false) => {

@@ -4,7 +4,7 @@
  * triggered before its publish succeeded, and every outcome queues one log row and, where a person should know,
  * an alert.
  */
-import { isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, patched, proxyActivities, workflowInfo, type ActivityInterfaceFor } from '@temporalio/workflow';
 import type { TransitionActivities } from '../../activities/activity-contracts';
 import { httpTriggerOptions, publishTriggerOptions } from '../../activities/retry-policies';
 import type { GameDateMode } from '../../contract/game-date-mode';
@@ -50,7 +50,7 @@ export interface PredictionBatch {
   metadata: Record<string, unknown>;
 }
 
-function triggerActivities(): Pick<TransitionActivities, 'publishTrigger' | 'callHttpTrigger'> {
+function triggerActivities(): Pick<ActivityInterfaceFor<TransitionActivities>, 'publishTrigger' | 'callHttpTrigger'> {
   const queue = patched(TRIGGER_QUEUE_PATCH) ? { taskQueue: triggerTaskQueue(workflowInfo().taskQueue) } : {};
   return {
     publishTrigger: proxyActivities<TransitionActivities>({ ...publishTriggerOptions, ...queue }).publishTrigger,
@@ -121,11 +121,12 @@ export async function runTrigger(
   try {
     if (def.mode === 'trigger') {
       if (!round.published) {
-        await triggerActivities().publishTrigger({ gameDate, transition: def.name, topic: def.outputTopic, triggerId: trigger.triggerId, messages: buildTriggerMessages(def, trigger) });
+        const publish = { gameDate, transition: def.name, topic: def.outputTopic, triggerId: trigger.triggerId, messages: buildTriggerMessages(def, trigger) };
+        await triggerActivities().publishTrigger.executeWithOptions({ summary: publishSummary(def, trigger) }, [publish]);
         markPublished(round);
       }
       const http = buildHttpTriggerBody(def, trigger);
-      if (http) await triggerActivities().callHttpTrigger({ ...http, gameDate, transition: def.name, triggerId: trigger.triggerId });
+      if (http) await triggerActivities().callHttpTrigger.executeWithOptions({ summary: `call the HTTP trigger of ${def.name}` }, [{ ...http, gameDate, transition: def.name, triggerId: trigger.triggerId }]);
     }
   } catch (error) {
     if (isCancellation(error)) throw error;
@@ -158,6 +159,12 @@ export async function runTrigger(
     attempts: round.attempts,
   });
   alertTriggerOutcome(ctx, def, round, trigger, outcome, now);
+}
+
+/** `publish phase4_to_phase5 trigger: 5 of 5 processors`, as the Web UI lists the activity. */
+export function publishSummary(def: TransitionDefinition, trigger: TriggerContext): string {
+  const what = trigger.batch ? `batch ${trigger.batch.batchId}` : `${trigger.completed.filter((name) => def.expectedProcessors.includes(name)).length} of ${def.expectedProcessors.length} processors`;
+  return `publish ${def.name} trigger: ${what}${trigger.reason === 'all_complete' || trigger.reason === 'batch_complete' ? '' : ` (${trigger.reason})`}`;
 }
 
 /** What happens next to a failed round, for its alert. */

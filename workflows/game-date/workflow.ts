@@ -24,7 +24,8 @@ import { inTraceOf } from '../message-trace';
 import { raise } from './alerts';
 import { applyCompletion } from './completions';
 import { transitionDefinition, type DateContext } from './date-context';
-import { lifetimeEndsAt, nextWakeAt, quietPeriodEndsAt } from './deadlines';
+import { currentDetailsUpdater } from './current-details';
+import { lifetimeEndsAt, nextDeadline, quietPeriodEndsAt, type Deadline } from './deadlines';
 import { decideBatch, decideRound, evaluateTimedConditions, retriesFailedTriggers, type PredictionBatch } from './decisions';
 import { gameDateStateQuery, type PreviousRunActivities } from './internal-messages';
 import { completionSignal, operatorCommandUpdate, statusQuery, type GameDateWorkflowInput, type OperatorCommand, type OperatorCommandResult } from './messages';
@@ -34,7 +35,7 @@ import { allTransitionsSettled, hasPendingWrites, initialState, isTransitionSett
 import { dateStatus } from './status';
 import { startWriter } from './writer';
 
-const { loadPreviousRunState } = proxyActivities<PreviousRunActivities>(bigQueryOptions);
+const { loadPreviousRunState } = proxyActivities<PreviousRunActivities>({ ...bigQueryOptions, summary: "restore the date's previous run" });
 
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 
@@ -97,7 +98,9 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
 
   // A planned date may never receive a signal: one first pass arms its planned-overdue timer.
   let wake = (input.plannedExpectations?.length ?? 0) > 0;
-  const dateWriter = startWriter(ctx, () => (wake = true), input.writeBatchWindowMs);
+  const updateDetails = currentDetailsUpdater(ctx);
+  updateDetails();
+  const dateWriter = startWriter(ctx, () => (wake = true), input.writeBatchWindowMs, updateDetails);
   writerBusy = () => dateWriter.busy;
   const timer = wakeTimer(() => (wake = true));
   const updateSearchAttributes = input.searchAttributes === false ? () => undefined : searchAttributeUpdater(ctx);
@@ -128,11 +131,12 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
     }
     await evaluateTimedConditions(ctx);
     updateSearchAttributes();
+    updateDetails();
 
     const ending = state.inbox.length || hasOpenCommands() || hasPendingWrites(state) || dateWriter.busy ? 'stay' : endOfLife(ctx, Date.now());
     if (ending === 'finish') break;
     if (ending === 'deliver-closing-alert') wake = true;
-    timer.arm(nextWakeAt(definition, state, Date.now(), retriesFailedTriggers()));
+    timer.arm(nextDeadline(definition, state, Date.now(), retriesFailedTriggers()));
     if (shouldContinueAsNew(ctx, input)) {
       // The writer finishes its current pass; whatever is still queued travels in the carried state.
       await dateWriter.finish();
@@ -176,18 +180,19 @@ function shouldContinueAsNew(ctx: DateContext, input: GameDateWorkflowInput): bo
   return !busy && (info.continueAsNewSuggested || info.historyLength >= limit);
 }
 
-/** One timer at a time, for the nearest thing that must happen even if no message arrives. */
-function wakeTimer(onFire: () => void): { arm(at: number | null): void; cancel(): void } {
+/** One timer at a time, for the nearest thing that must happen even if no message arrives; the Web UI shows its label. */
+function wakeTimer(onFire: () => void): { arm(deadline: Deadline | null): void; cancel(): void } {
   let armed: { at: number; scope: CancellationScope } | undefined;
   return {
-    arm(at) {
-      if (at === null || (armed && armed.at <= at)) return;
+    arm(deadline) {
+      if (deadline === null || (armed && armed.at <= deadline.at)) return;
+      const { at } = deadline;
       armed?.scope.cancel();
       const scope = new CancellationScope();
       const timer = { at, scope };
       armed = timer;
       scope
-        .run(() => sleep(Math.max(1, at - Date.now())))
+        .run(() => sleep(Math.max(1, at - Date.now()), { summary: deadline.label }))
         .then(
           () => {
             if (armed === timer) armed = undefined;

@@ -12,6 +12,7 @@ import { describeFailure } from '../activity-failure-text';
 import { raise } from './alerts';
 import { transitionDefinition, type DateContext } from './date-context';
 import { MINUTE } from './deadlines';
+import { plural } from './current-details';
 import { completionStatusRow, firestoreProjection } from './records';
 import { hasPendingWrites } from './state';
 
@@ -45,8 +46,11 @@ export interface DateWriter {
   finish(): Promise<void>;
 }
 
-/** Starts the writer loop; `onDelivered` runs after every pass that emptied the queues it tried. */
-export function startWriter(ctx: DateContext, onDelivered: () => void, givenBatchWindowMs?: number): DateWriter {
+/**
+ * Starts the writer loop; `onDelivered` runs after every pass that emptied the queues it tried, `afterPass` after
+ * every pass (the date's current details show what is still pending).
+ */
+export function startWriter(ctx: DateContext, onDelivered: () => void, givenBatchWindowMs?: number, afterPass: () => void = () => undefined): DateWriter {
   const { state } = ctx;
   const backlog = (workflowInfo().priority?.priorityKey ?? 0) >= BACKLOG_DATE_PRIORITY;
   const batchWindowMs = givenBatchWindowMs ?? (backlog && patched(BACKLOG_WINDOW_PATCH) ? BACKLOG_WRITE_BATCH_WINDOW_MS : WRITE_BATCH_WINDOW_MS);
@@ -58,10 +62,11 @@ export function startWriter(ctx: DateContext, onDelivered: () => void, givenBatc
       if (stopping) return;
       // A date's completions come in bursts (a phase's processors finish together, producers deliver twice):
       // gathering them for a moment writes the burst with one set of activities instead of one set per message.
-      if (patched(WRITE_BATCHING_PATCH)) await sleep(batchWindowMs);
+      if (patched(WRITE_BATCHING_PATCH)) await sleep(batchWindowMs, { summary: `gather writes for ${batchWindowMs / 1000} s` });
       busy = true;
       const delivered = await flushWrites(ctx);
       busy = false;
+      afterPass();
       if (delivered) {
         state.retryAt = null;
         state.retryDelayMs = 0;
@@ -70,7 +75,7 @@ export function startWriter(ctx: DateContext, onDelivered: () => void, givenBatc
       }
       state.retryDelayMs = Math.min(MAX_WRITE_RETRY_MS, Math.max(MIN_WRITE_RETRY_MS, state.retryDelayMs * 2));
       state.retryAt = Date.now() + state.retryDelayMs;
-      await condition(() => stopping, state.retryDelayMs);
+      await condition(() => stopping, state.retryDelayMs, { summary: `retry failed writes in ${state.retryDelayMs / MINUTE} min` });
     }
   })();
   return {
@@ -95,7 +100,7 @@ async function flushWrites(ctx: DateContext): Promise<boolean> {
   const deliverAlerts = async () => {
     while (state.undeliveredAlerts.length) {
       const alert = state.undeliveredAlerts[0] as Alert;
-      if (!(await write('alerts', () => sendAlert(alert)))) return;
+      if (!(await write('alerts', () => sendAlert.executeWithOptions({ summary: alertSummary(alert) }, [alert])))) return;
       remove(state.undeliveredAlerts, alert);
     }
   };
@@ -124,7 +129,7 @@ async function writeRecordsInOneActivity(ctx: DateContext, down: Set<Store>): Pr
   if (!stores.firestore && !stores.bigquery) return;
   let failure: unknown = null;
   try {
-    await writeDateRecords(input);
+    await writeDateRecords.executeWithOptions({ summary: recordsSummary(input) }, [input]);
   } catch (error) {
     if (isCancellation(error)) throw error;
     failure = error;
@@ -212,6 +217,22 @@ function dateRecordsFailureDetails(error: unknown): DateRecordsFailureDetails | 
   if (!(cause instanceof ApplicationFailure) || cause.type !== RetryableActivityErrors.dateRecordsIncomplete) return null;
   const details = cause.details?.[0] as DateRecordsFailureDetails | undefined;
   return details && Array.isArray(details.written) && Array.isArray(details.failed) ? details : null;
+}
+
+/** `write 3 log rows, 1 completion row, 2 Firestore documents`: what one pass writes, for the Web UI. */
+export function recordsSummary(input: { projections: unknown[]; completionRows: unknown[]; logRows: unknown[]; statusRows: unknown[] }): string {
+  const parts = [
+    plural(input.logRows.length, 'log row'),
+    plural(input.completionRows.length, 'completion row'),
+    plural(input.projections.length, 'Firestore document'),
+    plural(input.statusRows.length, 'status row'),
+  ].filter((part) => part !== '');
+  return `write ${parts.join(', ')}`;
+}
+
+function alertSummary(alert: Alert): string {
+  const title = alert.title.length > 100 ? `${alert.title.slice(0, 99)}…` : alert.title;
+  return `send ${alert.severity} alert: ${title}`;
 }
 
 function markDirtyIn(list: string[], name: string): void {
