@@ -1,0 +1,44 @@
+/**
+ * `replay DATE`: downloads the date's history and replays it against the current workflow code, the check to run
+ * before deploying a workflow change. Exit 0 when compatible, 1 with the non-determinism error when not.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowsInChild, prebuiltWorkflowBundle } from '../../worker/workflow-bundle';
+import { gameDateWorkflowId } from '../../workflows/game-date/messages';
+import { connect, definition, examples, gameDateArgument, printJson } from '../cli-context';
+
+export function registerReplayCommand(program: Command): void {
+  program
+    .command('replay')
+    .description("replay a date's latest run against the current workflow code: is the code still compatible with it?")
+    .argument('<game-date>', 'YYYY-MM-DD', gameDateArgument)
+    .option('--run <id>', 'a run other than the latest')
+    .option('--workflows <path>', 'the workflows module to replay against (default: this build\'s)')
+    .option('--json', 'print the verdict as JSON')
+    .addHelpText('after', examples('replay 2026-01-15', 'replay 2026-01-15 --workflows ../next-release/workflows/index.ts'))
+    .action(async (gameDate: string, flags: { run?: string; workflows?: string; json?: boolean }) => {
+      // The replaying worker's own logs would bury the verdict.
+      Runtime.install({ logger: new DefaultLogger('ERROR') });
+      const client = await connect();
+      const workflowId = gameDateWorkflowId(definition.pipeline, gameDate);
+      const handle = client.workflow.getHandle(workflowId, flags.run);
+      const runId = flags.run ?? (await handle.describe()).runId;
+      const history = await handle.fetchHistory();
+      const workflowsPath = flags.workflows ? path.resolve(flags.workflows) : undefined;
+      const workflowBundle = await ((!workflowsPath && prebuiltWorkflowBundle()) || bundleWorkflowsInChild(workflowsPath ?? require.resolve('../../workflows'), 'ERROR'));
+      const events = history.events?.length ?? 0;
+      try {
+        await Worker.runReplayHistory({ workflowBundle }, history, workflowId);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (flags.json) printJson({ gameDate, workflowId, runId, events, compatible: false, error: message });
+        else console.log(`NOT compatible: ${message}`);
+        process.exitCode = 1;
+        return;
+      }
+      if (flags.json) printJson({ gameDate, workflowId, runId, events, compatible: true });
+      else console.log(`compatible: ${workflowId} run ${runId} (${events} events) replays on ${workflowsPath ?? 'the current workflow code'}`);
+    });
+}
