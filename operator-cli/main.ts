@@ -3,24 +3,12 @@
  * workflow update, so it is validated there and recorded in its history with who and why.
  * Each command lives in commands/; this file puts them together and turns every failure into one line.
  */
-import { Command } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { definition, UsageError } from './cli-context';
-import { CommandRejected, registerRepairCommands } from './commands/repair-commands';
-import { registerReplayCommand } from './commands/replay-command';
-import { registerResetCommand } from './commands/reset-command';
-import { registerStatusCommand } from './commands/status-command';
-import { registerStuckCommand } from './commands/stuck-command';
+import { UsageError } from './cli-context';
+import { CommandRejected } from './commands/repair-commands';
+import { operatorProgram } from './program';
 
-const program = new Command('operator')
-  .description(`Inspect and repair game dates of pipeline "${definition.pipeline}"`)
-  .exitOverride();
-
-registerStatusCommand(program);
-registerStuckCommand(program);
-registerRepairCommands(program);
-registerResetCommand(program);
-registerReplayCommand(program);
+const program = operatorProgram();
 
 function oneLine(error: unknown): string {
   if (error instanceof WorkflowUpdateFailedError) return `rejected: ${error.cause?.message ?? error.message}`;

@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { bundleWorkflowsInChild, prebuiltWorkflowBundle } from '../../worker/workflow-bundle';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { prebuiltWorkflowBundle } from '../../worker/workflow-bundle';
 import { gameDateWorkflowId } from '../../workflows/game-date/messages';
 import { connect, definition, examples, gameDateArgument, printJson } from '../cli-context';
 
@@ -19,15 +19,17 @@ export function registerReplayCommand(program: Command): void {
     .option('--json', 'print the verdict as JSON')
     .addHelpText('after', examples('replay 2026-01-15', 'replay 2026-01-15 --workflows ../next-release/workflows/index.ts'))
     .action(async (gameDate: string, flags: { run?: string; workflows?: string; json?: boolean }) => {
-      // The replaying worker's own logs would bury the verdict.
-      Runtime.install({ logger: new DefaultLogger('ERROR') });
+      // The replaying worker's and the bundler's own logs would bury the verdict (and break --json).
+      const logger = new DefaultLogger('ERROR', ({ level, message }) => console.error(`${level} ${message}`));
+      Runtime.install({ logger });
       const client = await connect();
       const workflowId = gameDateWorkflowId(definition.pipeline, gameDate);
       const handle = client.workflow.getHandle(workflowId, flags.run);
       const runId = flags.run ?? (await handle.describe()).runId;
       const history = await handle.fetchHistory();
       const workflowsPath = flags.workflows ? path.resolve(flags.workflows) : undefined;
-      const workflowBundle = await ((!workflowsPath && prebuiltWorkflowBundle()) || bundleWorkflowsInChild(workflowsPath ?? require.resolve('../../workflows'), 'ERROR'));
+      // A build replays the bundle its worker runs; from source (or another module) the bundle is made here, once.
+      const workflowBundle = await ((!workflowsPath && prebuiltWorkflowBundle()) || bundleWorkflowCode({ workflowsPath: workflowsPath ?? require.resolve('../../workflows'), logger }));
       const events = history.events?.length ?? 0;
       try {
         await Worker.runReplayHistory({ workflowBundle }, history, workflowId);

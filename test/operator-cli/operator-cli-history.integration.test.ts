@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
+import { PROJECT_ROOT } from '../../local-stack/service-process';
 import { gameDateWorkflow } from '../../workflows';
 import { completionSignal, statusQuery } from '../../workflows/game-date/messages';
 import { gameDateStartOptions } from '../../workflows/game-date/start-options';
@@ -26,7 +26,7 @@ import { workflowBundle } from '../workflows/workflow-test-kit';
 const definition = loadPipelineDefinition();
 
 describe('operator CLI: replay and reset', function () {
-  this.timeout(60_000);
+  this.timeout(75_000);
   const taskQueue = `operator-history-${randomUUID()}`;
   const recorder = new RecordingActivities();
   const gameDate = uniquePastDate();
@@ -61,12 +61,16 @@ describe('operator CLI: replay and reset', function () {
     assert.match(ok.stdout, /^compatible: /);
 
     // The same workflow type, but it starts a timer where the recorded run scheduled its first activity.
-    const dir = mkdtempSync(path.join(tmpdir(), 'replay-'));
+    // Inside the project, so the bundler resolves the SDK from this file the way it does for the real workflows.
+    const cache = path.join(PROJECT_ROOT, 'node_modules', '.cache');
+    mkdirSync(cache, { recursive: true });
+    const dir = mkdtempSync(path.join(cache, 'replay-'));
     try {
-      const changed = path.join(dir, 'workflows.ts');
-      writeFileSync(changed, "export async function gameDateWorkflow(): Promise<string> {\n  await new Promise((resolve) => setTimeout(resolve, 1000));\n  return 'done';\n}\n");
+      const changed = path.join(dir, 'workflows.js');
+      writeFileSync(changed, "exports.gameDateWorkflow = async function gameDateWorkflow() {\n  await new Promise((resolve) => setTimeout(resolve, 1000));\n  return 'done';\n};\n");
       const bad = await operator('replay', gameDate, '--workflows', changed, '--json');
       assert.equal(bad.code, 1, bad.stderr);
+      assert.equal(bad.stderr, '');
       const verdict = JSON.parse(bad.stdout) as { compatible: boolean; error: string };
       assert.equal(verdict.compatible, false);
       assert.match(verdict.error, /[Nn]ondeterminism/);
@@ -101,25 +105,21 @@ describe('operator CLI: replay and reset', function () {
     assert.equal((await handle.query(statusQuery)).transitions[0]?.completed.length, 5);
   });
 
-  it('rejects bad arguments with one line and a non-zero exit, and shows an example in every help', async () => {
-    for (const args of [
+  it('rejects bad arguments with one line and a non-zero exit (nothing on stdout)', async () => {
+    const bad = [
       ['status'],
       ['status', '2026-01-02', '--from', '2026-01-01'],
       ['status', '--from', '2026-01-02', '--to', '2026-01-01'],
       ['reset', '2026-01-01', '--to', 'yesterday', '--reason', 'x'],
-      ['replay', 'tomorrow'],
       ['stuck', '--days', 'many'],
-      ['rearm', '2026-01-15', 'phase2_to_phase3'],
-    ]) {
-      const result = await operator(...args);
-      assert.notEqual(result.code, 0, args.join(' '));
-      assert.equal(result.stderr.trim().split('\n').length, 1, `${args.join(' ')}: ${result.stderr}`);
-      assert.equal(result.stdout, '');
-    }
-    for (const command of ['status', 'stuck', 'force', 'rearm', 'skip', 'reset', 'replay']) {
-      const help = await operator(command, '--help');
-      assert.equal(help.code, 0, help.stderr);
-      assert.match(help.stdout, new RegExp(`Examples:\\n\\s+\\$ npm run operator -- ${command} `), command);
-    }
+    ];
+    // Side by side: each is a process start of a few seconds.
+    const results = await Promise.all(bad.map((args) => operator(...args)));
+    results.forEach((result, i) => {
+      const args = bad[i]!.join(' ');
+      assert.notEqual(result.code, 0, args);
+      assert.equal(result.stderr.trim().split('\n').length, 1, `${args}: ${result.stderr}`);
+      assert.equal(result.stdout, '', args);
+    });
   });
 });
