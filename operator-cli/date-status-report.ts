@@ -39,10 +39,10 @@ const STATE_COLOURS: Partial<Record<string, Parameters<typeof paint>[0]>> = {
   failed: 'red',
 };
 
-function runLabel(run: DateRun): string {
+function runLabel(run: DateRun, separator = ' '): string {
   if (run.execution === 'none') return 'no workflow';
   if (run.execution === 'running') return run.problems.length ? paint('red', 'running, task failing') : 'running';
-  return paint(run.runStatus === 'COMPLETED' ? 'grey' : 'red', `closed (${(run.runStatus ?? '').toLowerCase().replace('_', ' ')})`);
+  return paint(run.runStatus === 'COMPLETED' ? 'grey' : 'red', `closed${separator}(${(run.runStatus ?? '').toLowerCase().replace('_', ' ')})`);
 }
 
 function lastAction(status: GameDateStatus): string {
@@ -65,11 +65,11 @@ export function formatDateRun(run: DateRun, uiUrl?: string): string {
 
 /** `status --from --to`: one row per date, the transitions stacked in one cell (fits 120 columns). */
 export function dateRunsTable(runs: DateRun[]): string {
-  const rows = table(['date', 'run', 'transitions', 'missing', 'next deadline', 'last alert', 'last operator'], [12, 11, 15, 22, 20, 18, 14]);
+  const rows = table(['date', 'run', 'transitions', 'missing', 'next deadline', 'last alert', 'last operator'], [12, 13, 15, 20, 20, 18, 14]);
   for (const run of runs) {
     const status = run.status;
     if (!status) {
-      rows.push([run.gameDate, runLabel(run), run.unreadable ? `unreadable: ${run.unreadable}` : '', '', '', '', '']);
+      rows.push([run.gameDate, runLabel(run, '\n'), run.unreadable ? `unreadable: ${run.unreadable}` : '', '', '', '', '']);
       continue;
     }
     const transitions = status.transitions.map((t) => `${shortTransition(t.name)} ${paint(STATE_COLOURS[t.state] ?? 'blue', t.state)}`).join('\n');
@@ -79,7 +79,7 @@ export function dateRunsTable(runs: DateRun[]): string {
       .join('\n');
     const deadline = status.nextDeadline ? `${time(status.nextDeadline.at)} ${status.nextDeadline.label}` : '';
     const alert = status.lastAlert ? `${status.lastAlert.severity}: ${status.lastAlert.title}` : '';
-    rows.push([run.gameDate, runLabel(run), transitions, missing, deadline, alert, lastAction(status)]);
+    rows.push([run.gameDate, runLabel(run, '\n'), transitions, missing, deadline, alert, lastAction(status)]);
   }
   return rows.toString();
 }

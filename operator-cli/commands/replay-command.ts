@@ -21,7 +21,8 @@ export function registerReplayCommand(program: Command): void {
     .action(async (gameDate: string, flags: { run?: string; workflows?: string; json?: boolean }) => {
       // The replaying worker's and the bundler's own logs would bury the verdict (and break --json).
       const logger = new DefaultLogger('ERROR', ({ level, message }) => console.error(`${level} ${message}`));
-      Runtime.install({ logger });
+      // Core's own logs too (forwarded to that logger, instead of the terminal).
+      Runtime.install({ logger, telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
       const client = await connect();
       const workflowId = gameDateWorkflowId(definition.pipeline, gameDate);
       const handle = client.workflow.getHandle(workflowId, flags.run);

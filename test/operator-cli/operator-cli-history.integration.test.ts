@@ -70,7 +70,8 @@ describe('operator CLI: replay and reset', function () {
       writeFileSync(changed, "exports.gameDateWorkflow = async function gameDateWorkflow() {\n  await new Promise((resolve) => setTimeout(resolve, 1000));\n  return 'done';\n};\n");
       const bad = await operator('replay', gameDate, '--workflows', changed, '--json');
       assert.equal(bad.code, 1, bad.stderr);
-      assert.equal(bad.stderr, '');
+      assert.equal(bad.stderr, '', 'the verdict alone');
+      assert.doesNotThrow(() => JSON.parse(bad.stdout), bad.stdout);
       const verdict = JSON.parse(bad.stdout) as { compatible: boolean; error: string };
       assert.equal(verdict.compatible, false);
       assert.match(verdict.error, /[Nn]ondeterminism/);
