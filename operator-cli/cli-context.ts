@@ -67,7 +67,7 @@ export function paint(colour: keyof typeof ANSI, text: string): string {
 /** A table in the CLI's style (cli-table3): coloured borders and headings on a terminal only. */
 export function table(head: string[], colWidths: number[]): Table.Table {
   const tty = Boolean(process.stdout.isTTY);
-  return new Table({ head, colWidths, wordWrap: true, wrapOnWordBoundary: false, style: { head: tty ? ['cyan'] : [], border: tty ? ['grey'] : [] } });
+  return new Table({ head, colWidths, wordWrap: true, style: { head: tty ? ['cyan'] : [], border: tty ? ['grey'] : [] } });
 }
 
 /** A bad combination of arguments found once a command runs: one line on stderr, exit 2, like commander's own. */

@@ -65,7 +65,7 @@ export function formatDateRun(run: DateRun, uiUrl?: string): string {
 
 /** `status --from --to`: one row per date, the transitions stacked in one cell (fits 120 columns). */
 export function dateRunsTable(runs: DateRun[]): string {
-  const rows = table(['date', 'run', 'transitions', 'missing', 'next deadline', 'last alert', 'last operator'], [12, 13, 15, 20, 20, 18, 14]);
+  const rows = table(['date', 'run', 'transitions', 'missing', 'next deadline', 'last alert', 'last action'], [12, 14, 15, 20, 19, 17, 15]);
   for (const run of runs) {
     const status = run.status;
     if (!status) {
