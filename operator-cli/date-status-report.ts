@@ -65,7 +65,7 @@ export function formatDateRun(run: DateRun, uiUrl?: string): string {
 
 /** `status --from --to`: one row per date, the transitions stacked in one cell (fits 120 columns). */
 export function dateRunsTable(runs: DateRun[]): string {
-  const rows = table(['date', 'run', 'transitions', 'missing', 'next deadline', 'last alert', 'last action'], [12, 14, 15, 20, 19, 17, 15]);
+  const rows = table(['date', 'run', 'transitions', 'missing', 'next deadline', 'last alert', 'last action'], [12, 14, 15, 26, 17, 15, 13]);
   for (const run of runs) {
     const status = run.status;
     if (!status) {
@@ -75,7 +75,7 @@ export function dateRunsTable(runs: DateRun[]): string {
     const transitions = status.transitions.map((t) => `${shortTransition(t.name)} ${paint(STATE_COLOURS[t.state] ?? 'blue', t.state)}`).join('\n');
     const missing = status.transitions
       .filter((t) => !t.settled && t.missing.length && (t.completed.length || t.state !== 'waiting'))
-      .map((t) => `${shortTransition(t.name)}: ${t.missing.join(', ')}`)
+      .map((t) => `${shortTransition(t.name)}: ${t.missing.join('\n  ')}`)
       .join('\n');
     const deadline = status.nextDeadline ? `${time(status.nextDeadline.at)} ${status.nextDeadline.label}` : '';
     const alert = status.lastAlert ? `${status.lastAlert.severity}: ${status.lastAlert.title}` : '';
