@@ -75,7 +75,7 @@ export function dateRunsTable(runs: DateRun[]): string {
     const transitions = status.transitions.map((t) => `${shortTransition(t.name)} ${paint(STATE_COLOURS[t.state] ?? 'blue', t.state)}`).join('\n');
     const missing = status.transitions
       .filter((t) => !t.settled && t.missing.length && (t.completed.length || t.state !== 'waiting'))
-      .map((t) => `${shortTransition(t.name)}: ${t.missing.join('\n  ')}`)
+      .map((t) => `${shortTransition(t.name)}: ${t.missing.join(', ')}`)
       .join('\n');
     const deadline = status.nextDeadline ? `${time(status.nextDeadline.at)} ${status.nextDeadline.label}` : '';
     const alert = status.lastAlert ? `${status.lastAlert.severity}: ${status.lastAlert.title}` : '';

@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
 import { completionSignal, GAME_DATE_WORKFLOW_TYPE, statusQuery } from '../../workflows/game-date/messages';
 import { gameDateStartOptions } from '../../workflows/game-date/start-options';
+import type { StuckDate } from '../../operator-cli/commands/stuck-command';
 import type { DateRun } from '../../operator-cli/date-runs';
 import { runCli } from '../cli-process';
 import { createWorld, uniquePastDate, waitFor, type E2eWorld } from '../e2e/e2e-kit';
@@ -81,7 +82,15 @@ describe('operator CLI: a date from start to re-opened', function () {
     const runs = JSON.parse(json.stdout) as DateRun[];
     assert.deepEqual(runs.map((r) => [r.gameDate, r.execution, r.runStatus]), [[first, 'running', 'RUNNING'], [nextDay(first), 'none', null], [nextDay(first, 2), 'closed', 'TERMINATED']]);
     assert.equal(runs[2]?.status?.transitions[0]?.state, 'waiting');
-    assert.equal(runs[0]?.status?.nextDeadline !== undefined, true);
+    assert.ok(runs[0]?.status?.nextDeadline, 'a running date names its next deadline');
+    assert.equal(runs[2]?.status?.nextDeadline, null, 'a closed date does nothing on its own');
+
+    // Terminated within its 10 s write window (a backlog date): its writes never landed.
+    const stuck = await operator('stuck', '--json');
+    assert.equal(stuck.code, 0, stuck.stderr);
+    const closedEntry = (JSON.parse(stuck.stdout) as StuckDate[]).find((s) => s.gameDate === nextDay(first, 2));
+    assert.deepEqual(closedEntry?.reasons, ['closed with pending writes']);
+    assert.equal(closedEntry?.execution, 'closed');
   });
 
   it('forces a closed date (re-opened from its final state), then re-arms and skips, each with a log row carrying actor and reason', async () => {
