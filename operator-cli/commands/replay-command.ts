@@ -35,8 +35,10 @@ export function registerReplayCommand(program: Command): void {
       try {
         await Worker.runReplayHistory({ workflowBundle }, history, workflowId);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (flags.json) printJson({ gameDate, workflowId, runId, events, compatible: false, error: message });
+        const details = error instanceof Error ? error.message : String(error);
+        // The SDK wraps core's sentence ("[TMPRL1100] Nondeterminism error: …") in a debug dump of the failure.
+        const message = /message: "(\[TMPRL\d+\][^"]*)"/.exec(details)?.[1] ?? details;
+        if (flags.json) printJson({ gameDate, workflowId, runId, events, compatible: false, error: message, details });
         else console.log(`NOT compatible: ${message}`);
         process.exitCode = 1;
         return;
