@@ -17,11 +17,11 @@ import type { Client } from '@temporalio/client';
 import type { Alert } from '../activities/activity-contracts';
 import { errorSummary } from '../activities/google-error-codes';
 import { parseCompletionMessage, type CompletionSignal } from '../contract/completion-message';
-import { datePriorityKey } from '../contract/date-priority';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { deadLetterTopicName } from '../contract/pipeline-topics';
-import { completionSignal, GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
+import { completionSignal, GAME_DATE_WORKFLOW_TYPE } from '../workflows/game-date/messages';
 import { gameDateStartMetadata } from '../workflows/game-date/start-metadata';
+import { gameDateStartOptions } from '../workflows/game-date/start-options';
 import type { ServiceLogger } from '../service/logger';
 import type { BridgeMetrics } from './bridge-metrics';
 import { DeadLetterAlerts } from './dead-letter-alerts';
@@ -285,16 +285,12 @@ export class CompletionBridge {
   private async signal(signal: CompletionSignal): Promise<boolean> {
     const { client, definition, metrics } = this.options;
     const gameDate = signal.message.game_date;
-    const input: GameDateWorkflowInput = { definition, gameDate };
+    const start = gameDateStartOptions(definition, gameDate, { taskQueue: this.options.taskQueue, now: Date.now(), backlogAgeDays: this.options.backlogAgeDays });
     const started = performance.now();
     try {
       await client.withDeadline(Date.now() + this.options.signalTimeoutMs, () =>
         client.workflow.signalWithStart(GAME_DATE_WORKFLOW_TYPE, {
-          workflowId: gameDateWorkflowId(definition.pipeline, gameDate),
-          taskQueue: this.options.taskQueue,
-          // Only a start uses it: a running date keeps the priority it started with.
-          priority: { priorityKey: datePriorityKey(gameDate, Date.now(), definition.timeZone, this.options.backlogAgeDays) },
-          args: [input],
+          ...start,
           // Only a start uses them: what the Web UI shows at the top of the date's page.
           ...gameDateStartMetadata(definition, gameDate, { kind: 'bridge' }),
           signal: completionSignal,

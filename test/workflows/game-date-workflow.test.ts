@@ -7,6 +7,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadToolPaths } from '../../local-stack/tools';
 import { completionSignal, operatorCommandUpdate } from '../../workflows/game-date/messages';
+import { gameDateStateQuery, type PreviousRunInput } from '../../workflows/game-date/internal-messages';
 import type { GameDateState } from '../../workflows/game-date/state';
 import { completion, PHASE2, PHASE3, PHASE4 } from './completions';
 import { nonRetryable, RecordingActivities } from './recording-activities';
@@ -449,6 +450,28 @@ describe('game-date workflow (time-skipping server)', function () {
       });
     });
 
+    it('a command that reaches a run before it restored the previous run is checked again against the restored state', async () => {
+      const gameDate = await yesterday();
+      let previous: GameDateState | undefined;
+      await withDateWorkflow(env, { gameDate }, async ({ handle, until }) => {
+        for (const name of PHASE2) await handle.signal(completionSignal, completion(P2, name, gameDate));
+        await until((s) => transition(s, 'phase2_to_phase3').state === 'triggered', 'phase 2 triggered');
+        previous = await handle.query(gameDateStateQuery);
+      });
+      // The restore takes a moment, so the command arrives (and passes the validator) while the state is still empty,
+      // as when update-with-start re-opens a closed date.
+      const second = new SlowRestore();
+      second.previousRun = previous ?? null;
+      await withDateWorkflow(env, { gameDate, recorder: second }, async ({ handle, status }) => {
+        const force = handle.executeUpdate(operatorCommandUpdate, { args: [{ action: 'force', transition: 'phase2_to_phase3', reason: 'again', operator: 'oncall' }] });
+        await assert.rejects(force, (error: unknown) => error instanceof WorkflowUpdateFailedError && /already triggered/.test(error.cause?.message ?? ''));
+        const after = await status();
+        assert.deepEqual(after.operatorActions, []);
+        assert.equal(transition(after, 'phase2_to_phase3').state, 'triggered');
+        assert.equal(second.published.length, 0);
+      });
+    });
+
     // Continue-as-new is exercised on the dev server (dev-server-runs.test.ts): the time-skipping server can
     // leave a query hanging while a run hands over to the next.
 
@@ -462,3 +485,17 @@ describe('game-date workflow (time-skipping server)', function () {
     });
   });
 });
+
+/** Restores the previous run after a second, like a Temporal round trip under load. */
+class SlowRestore extends RecordingActivities {
+  override activities(): ReturnType<RecordingActivities['activities']> {
+    const activities = super.activities();
+    return {
+      ...activities,
+      loadPreviousRunState: async (input: PreviousRunInput) => {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        return activities.loadPreviousRunState(input);
+      },
+    };
+  }
+}

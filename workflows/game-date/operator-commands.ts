@@ -2,6 +2,7 @@
  * Operator commands on a date (force, re-arm, skip a transition or one of its rounds): validated before they
  * enter the history, then applied by the workflow's main loop, recorded with who and why, logged and told.
  */
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import type { PipelineDefinition, TransitionDefinition } from '../../contract/pipeline-definition';
 import { missingProcessors } from '../../contract/transition-rules';
 import { raise } from './alerts';
@@ -33,6 +34,22 @@ export function validateOperatorCommand(definition: PipelineDefinition, state: G
   if (command.action === 'rearm' && command.round && !round) throw new Error(`${def.name} has no round "${command.round}" to re-arm`);
 }
 
+/** Patch ids: histories recorded before these behaviours replay without them. */
+export const OPERATOR_COMMAND_REVALIDATION_PATCH = 'operator-command-revalidation';
+export const OPERATOR_COMMAND_LOG_ROWS_PATCH = 'operator-command-log-rows';
+
+/**
+ * The same check inside the update's handler, once the date's previous run is restored: it fails the update (the
+ * caller sees why) instead of the workflow, and leaves no operator action behind.
+ */
+export function rejectInvalidOperatorCommand(definition: PipelineDefinition, state: GameDateState, command: OperatorCommand): void {
+  try {
+    validateOperatorCommand(definition, state, command);
+  } catch (error) {
+    throw ApplicationFailure.create({ message: (error as Error).message, type: 'OperatorCommandRejected', nonRetryable: true });
+  }
+}
+
 /** The round a command without `round` acts on: the current mode, the latest batch, or the main round. */
 function defaultRoundKey(def: TransitionDefinition, transition: TransitionState): string {
   if (def.rule.kind === 'mode_aware') return transition.mode ?? 'overnight';
@@ -50,6 +67,11 @@ export async function applyOperatorCommand(ctx: DateContext, command: OperatorCo
   const key = command.round ?? defaultRoundKey(def, transition);
   const now = Date.now();
   state.operatorActions.push({ at: now, action: command.action, transition: def.name, round: key, reason: command.reason, operator: command.operator });
+  // Every command leaves a log row with who and why (skip's row always did); the action's number keeps a second
+  // force of the same round its own row key.
+  const logCommand = patched(OPERATOR_COMMAND_LOG_ROWS_PATCH);
+  const commandRow = { operator: command.operator, operator_reason: command.reason, operator_action: command.action };
+  const occurrence = String(state.operatorActions.length);
   state.lastActivityAt = now;
   markDirty(state, def.name);
   const notice = (text: string) =>
@@ -64,12 +86,14 @@ export async function applyOperatorCommand(ctx: DateContext, command: OperatorCo
   switch (command.action) {
     case 'skip': {
       const round = skipRound(transition, key, Boolean(command.round), { reason: command.reason, operator: command.operator });
-      queueLog(state, def, round, 'skipped', now, { operator: command.operator, operator_reason: command.reason });
+      queueLog(state, def, round, 'skipped', now, commandRow);
       notice(command.round ? `Round ${key} skipped.` : 'Transition skipped for this date.');
       return { transition: def.name, round: key, state: 'skipped', message: `${def.name} skipped for ${gameDate}` };
     }
     case 'rearm': {
+      const previousGeneration = transition.rounds[key]?.generation ?? null;
       const round = rearmRound(transition, key, now);
+      if (logCommand) queueLog(state, def, round, 'rearmed', now, { ...commandRow, previous_generation: previousGeneration }, occurrence);
       notice(`Round ${key} re-armed as generation ${round.generation}; it triggers again when its rule is met.`);
       await decideRound(ctx, def, transition, round, null);
       return { transition: def.name, round: key, state: round.state, message: `${def.name} re-armed (generation ${round.generation})` };
@@ -77,6 +101,7 @@ export async function applyOperatorCommand(ctx: DateContext, command: OperatorCo
     case 'force': {
       const round = openRound(transition, key);
       markForced(round, command.operator, now);
+      if (logCommand) queueLog(state, def, round, 'forced', now, commandRow, occurrence);
       const missing = missingProcessors(def, completedKeys(transition));
       await runTrigger(ctx, def, transition, round, { kind: 'trigger', reason: 'operator_forced', status: missing.length === 0 ? 'complete' : 'partial', missing }, null);
       notice(`Forced trigger ended in state ${round.state}${round.error ? ` (${round.error})` : ''}.`);

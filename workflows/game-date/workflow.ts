@@ -10,6 +10,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   setWorkflowOptions,
@@ -29,7 +30,7 @@ import { lifetimeEndsAt, nextDeadline, quietPeriodEndsAt, type Deadline } from '
 import { decideBatch, decideRound, evaluateTimedConditions, retriesFailedTriggers, type PredictionBatch } from './decisions';
 import { gameDateStateQuery, type PreviousRunActivities } from './internal-messages';
 import { completionSignal, operatorCommandUpdate, statusQuery, type GameDateWorkflowInput, type OperatorCommand, type OperatorCommandResult } from './messages';
-import { applyOperatorCommand, validateOperatorCommand } from './operator-commands';
+import { applyOperatorCommand, OPERATOR_COMMAND_REVALIDATION_PATCH, rejectInvalidOperatorCommand, validateOperatorCommand } from './operator-commands';
 import { searchAttributeUpdater } from './search-attributes';
 import { allTransitionsSettled, hasPendingWrites, initialState, isTransitionSettled, transitionOf, withStateDefaults, type GameDateState } from './state';
 import { dateStatus } from './status';
@@ -64,6 +65,7 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
   const hasOpenCommands = () => commands.some((c) => c.result === undefined);
   // Started once the previous run is restored; the status query may be asked before that.
   let writerBusy = (): boolean => false;
+  let restored = false;
 
   setHandler(completionSignal, (signal) => {
     state.inbox.push(signal);
@@ -73,6 +75,12 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
   setHandler(
     operatorCommandUpdate,
     async (command) => {
+      // A run started by this very command (update-with-start on a closed date) validated it against its empty
+      // initial state: check it again once the previous run's state is restored, and reject it then.
+      if (patched(OPERATOR_COMMAND_REVALIDATION_PATCH)) {
+        await condition(() => restored);
+        rejectInvalidOperatorCommand(definition, state, command);
+      }
       const pending: PendingCommand = { command };
       commands.push(pending);
       await condition(() => pending.result !== undefined);
@@ -95,6 +103,8 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
       applyPlannedExpectations(input, state);
     }
   }
+
+  restored = true;
 
   // A planned date may never receive a signal: one first pass arms its planned-overdue timer.
   let wake = (input.plannedExpectations?.length ?? 0) > 0;
