@@ -6,6 +6,11 @@
 import { Command } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { definition } from './cli-context';
+import { registerAlertCommand } from './commands/alert-command';
+import { registerBackfillCommand } from './commands/backfill-command';
+import { registerDriftCommand } from './commands/drift-command';
+import { registerHealthCommand } from './commands/health-command';
+import { registerReconcileCommand } from './commands/reconcile-command';
 import { registerRepairCommands } from './commands/repair-commands';
 import { registerStatusCommand } from './commands/status-command';
 import { registerStuckCommand } from './commands/stuck-command';
@@ -17,6 +22,11 @@ const program = new Command('operator')
 registerStatusCommand(program);
 registerStuckCommand(program);
 registerRepairCommands(program);
+registerBackfillCommand(program);
+registerReconcileCommand(program);
+registerAlertCommand(program);
+registerHealthCommand(program);
+registerDriftCommand(program);
 
 function oneLine(error: unknown): string {
   if (error instanceof WorkflowUpdateFailedError) return `rejected: ${error.cause?.message ?? error.message}`;
