@@ -44,7 +44,7 @@ describe('backfill plan', () => {
     assert.deepEqual(readCheckpoint(path, identity).done, {}, 'no file yet: nothing done');
     writeCheckpoint(path, { ...identity, done: { '2026-01-01': 'started' }, updatedAt: '' });
     assert.deepEqual(readCheckpoint(path, identity).done, { '2026-01-01': 'started' });
-    assert.ok(JSON.parse(readFileSync(path, 'utf8')).updatedAt);
+    assert.ok((JSON.parse(readFileSync(path, 'utf8')) as { updatedAt?: string }).updatedAt);
     assert.throws(() => readCheckpoint(path, { ...identity, to: '2026-01-06' }), /belongs to nba 2026-01-01\.\.2026-01-05/);
   });
 });
