@@ -43,8 +43,18 @@ export async function probeHealth(endpoint: NamedUrl, timeoutMs = 5_000): Promis
     const response = await fetch(endpoint.url, { signal: AbortSignal.timeout(timeoutMs) });
     return healthRow(endpoint, response.status, await response.text());
   } catch (error) {
-    const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : String(error);
+    // fetch says only "fetch failed"; the cause names the network error (ECONNREFUSED, bad port …).
+    const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+    const reason =
+      error instanceof Error && error.name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : typeof cause?.code === 'string'
+          ? cause.code
+          : typeof cause?.message === 'string'
+            ? cause.message
+            : error instanceof Error
+              ? error.message
+              : String(error);
     return healthRow(endpoint, null, null, reason);
   }
 }
