@@ -112,9 +112,8 @@ export function registerBackfillCommand(program: Command): void {
       const alreadyDone = dates.filter((d) => checkpoint.done[d] !== undefined);
       const calendar = await scheduledDates(planning, flags.from, flags.to);
       const client = await connect();
-      const note = (line: string) => {
-        if (!flags.json) console.error(line);
-      };
+      // On stderr: with --json, stdout holds the document only.
+      const note = (line: string) => console.error(line);
       if (alreadyDone.length) note(`${alreadyDone.length} date(s) already done in ${checkpointPath}: skipped (--fresh starts over).`);
 
       if (flags.dryRun) {
