@@ -8,6 +8,9 @@
  * under a dedup key of its own date, and only then recorded (its `unrecorded` log row), so a gap is alerted
  * once and a failed alert leaves it to be found again. Results of activities that predate the check hold no
  * such gap, so a run in flight across a deploy issues the same commands as before.
+ *
+ * The operator's `reconcile` starts this workflow for a range (`from`/`to`); its dry run also passes
+ * `alerts: false`. Scheduled runs set neither, so their commands are unchanged.
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ReconcileResult, WatchdogActivities } from './watchdog-contracts';
