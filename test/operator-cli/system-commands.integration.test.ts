@@ -67,4 +67,15 @@ describe('operator alert test and health (subprocesses)', function () {
     assert.equal(healthy.code, 0, healthy.stderr);
     assert.match(healthy.stdout, /worker\s+│ healthy\s+│ 200\s+│ 0123456789ab/);
   });
+  it('drift is an operator command with the drift check\'s options; bad ranges get one line and a non-zero exit', async () => {
+    const help = await operator(['drift', '--help'], process.env);
+    assert.equal(help.code, 0, help.stderr);
+    for (const option of ['--expected', '--max-age', '--health', '--definition', '--json']) assert.ok(help.stdout.includes(option), option);
+    assert.match(help.stdout, /Example:\n {2}\$ npm run operator -- drift/);
+    for (const args of [['backfill', '--from', '2026-01-05', '--to', '2026-13-01'], ['backfill', '--from', '2026-01-05', '--to', '2026-01-01'], ['health', '--url', 'nourl']]) {
+      const result = await operator(args, process.env);
+      assert.notEqual(result.code, 0, args.join(' '));
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    }
+  });
 });
