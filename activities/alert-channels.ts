@@ -48,10 +48,10 @@ export const alertEnvShape = {
 } as Record<string, z.ZodOptional<z.ZodType<string>>>;
 
 /**
- * Reads the channels from the environment. Throws AlertConfigError when a URL variable holds no http(s) URL,
- * or when no channel would receive critical alerts.
+ * The channels the environment configures, without the checks `loadAlertConfig` adds (the operator's
+ * `alert test` reports an incomplete set too). Throws AlertConfigError when a URL variable holds no http(s) URL.
  */
-export function loadAlertConfig(env: NodeJS.ProcessEnv = process.env): AlertConfig {
+export function configuredAlertChannels(env: NodeJS.ProcessEnv = process.env): AlertChannel[] {
   let vars: Record<string, string | undefined>;
   try {
     vars = parseEnvironment(alertEnvShape, env);
@@ -72,12 +72,21 @@ export function loadAlertConfig(env: NodeJS.ProcessEnv = process.env): AlertConf
   const webhook = vars[WEBHOOK_VAR];
   if (webhook) channels.push({ kind: 'webhook', name: 'webhook', url: webhook });
   if (vars[CONSOLE_VAR] === '1') channels.push({ kind: 'console', name: 'console' });
+  return channels;
+}
 
-  const help =
-    `Set ${SLACK_DEFAULT_VAR} (or ${ALERT_SEVERITIES.map(slackVar).join(', ')}) and/or ${WEBHOOK_VAR}; ` +
-    `for local development only, ${CONSOLE_VAR}=1 prints alerts to stdout.`;
-  if (channels.length === 0) throw new AlertConfigError(`No alert channel is configured, so failures would go unnoticed. ${help}`);
-  if (routesFor({ channels }, 'critical').length === 0) throw new AlertConfigError(`No alert channel receives critical alerts. ${help}`);
+export const ALERT_CHANNELS_HELP =
+  `Set ${SLACK_DEFAULT_VAR} (or ${ALERT_SEVERITIES.map(slackVar).join(', ')}) and/or ${WEBHOOK_VAR}; ` +
+  `for local development only, ${CONSOLE_VAR}=1 prints alerts to stdout.`;
+
+/**
+ * Reads the channels from the environment. Throws AlertConfigError when a URL variable holds no http(s) URL,
+ * or when no channel would receive critical alerts.
+ */
+export function loadAlertConfig(env: NodeJS.ProcessEnv = process.env): AlertConfig {
+  const channels = configuredAlertChannels(env);
+  if (channels.length === 0) throw new AlertConfigError(`No alert channel is configured, so failures would go unnoticed. ${ALERT_CHANNELS_HELP}`);
+  if (routesFor({ channels }, 'critical').length === 0) throw new AlertConfigError(`No alert channel receives critical alerts. ${ALERT_CHANNELS_HELP}`);
   return { channels };
 }
 

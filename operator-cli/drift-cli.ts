@@ -1,74 +1,15 @@
 /**
- * `npm run drift`: is what runs the commit that should? Exit 0 when every service is current, 1 on drift
- * (behind, stale, unknown, or a pipeline definition that differs from the committed one), 2 when it cannot check.
+ * `npm run drift`: the deployment drift check on its own (CI runs it this way); `npm run operator -- drift` is
+ * the same command (operator-cli/commands/drift-command.ts). Exit 0 current, 1 drift, 2 cannot check.
  *   npm run drift -- --expected origin/main --max-age 24 --health bridge=http://127.0.0.1:8092/health --json
  */
-import { Command, InvalidArgumentError } from 'commander';
-import path from 'node:path';
-import { z } from 'zod';
-import { DEFAULT_PIPELINE_DEFINITION_PATH } from '../contract/load-pipeline-definition';
-import { parseEnvironment, temporalEnvShape } from '../service/environment-schema';
-import { connectTemporalClient } from '../service/temporal-connection';
-import { triggerTaskQueue } from '../workflows/game-date/messages';
-import { driftReport, healthBuild, localGit, workerBuilds, type DriftReport } from './deployment-drift';
+import { Command } from 'commander';
+import { configureDriftCommand } from './commands/drift-command';
 
-function namedUrl(value: string, previous: { name: string; url: string }[] = []): { name: string; url: string }[] {
-  const [name, url] = value.split('=', 2);
-  if (!name || !url || !/^https?:\/\//.test(url)) throw new InvalidArgumentError(`"${value}" is not name=http(s)://host/health`);
-  return [...previous, { name, url }];
-}
+const program = configureDriftCommand(new Command('drift')).exitOverride();
 
-function hours(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number of hours`);
-  return n;
-}
-
-function print(report: DriftReport): void {
-  console.log(`expected ${report.expected.revision} = ${report.expected.commit.slice(0, 12)} (${report.expected.commitTime}); stale after ${report.maxAgeHours} h`);
-  console.table(
-    report.rows.map((r) => ({
-      service: r.service,
-      build: r.build?.slice(0, 12) ?? '-',
-      'commit time': r.commitTime ?? '-',
-      behind: r.commitsBehind === null ? '-' : `${r.commitsBehind} commits, ${r.hoursBehind} h`,
-      status: r.configDrift ? `${r.status} + config drift` : r.status,
-      note: r.configDrift ?? r.note ?? '',
-    })),
-  );
-}
-
-const program = new Command('drift')
-  .description('compare the builds that serve the pipeline with the commit that should be deployed')
-  .option('--expected <revision>', 'the revision that should be deployed', 'origin/main')
-  .option('--max-age <hours>', 'behind for longer than this is stale', hours, 24)
-  .option('--health <name=url>', "a process's /health (repeatable; default WATCHDOG_HEALTH_URLS)", namedUrl)
-  .option('--definition <file>', 'the committed pipeline definition the processes should have loaded (path in the repository)')
-  .option('--json', 'print the report as JSON')
-  .exitOverride();
-
-async function main(): Promise<number> {
-  const flags = program.parse().opts<{ expected: string; maxAge: number; health?: { name: string; url: string }[]; definition?: string; json?: boolean }>();
-  const env = parseEnvironment({ ...temporalEnvShape, WATCHDOG_HEALTH_URLS: z.string().optional() });
-  const health = flags.health ?? (env.WATCHDOG_HEALTH_URLS ? env.WATCHDOG_HEALTH_URLS.split(',').reduce((all, pair) => namedUrl(pair.trim(), all), [] as { name: string; url: string }[]) : []);
-  const git = localGit();
-  // A checkout without a remote (a local clone) has no origin/main: the default then falls back to main.
-  const expectedRevision = flags.expected === 'origin/main' && !git.resolve(flags.expected) ? 'main' : flags.expected;
-  const client = await connectTemporalClient(env);
-  try {
-    const serving = [...(await workerBuilds(client, env.TEMPORAL_NAMESPACE, [env.TEMPORAL_TASK_QUEUE, triggerTaskQueue(env.TEMPORAL_TASK_QUEUE)])), ...(await Promise.all(health.map((h) => healthBuild(h.name, h.url))))];
-    const definitionFile = flags.definition ?? path.relative(git.root(), DEFAULT_PIPELINE_DEFINITION_PATH);
-    const report = driftReport({ git, expectedRevision, maxAgeHours: flags.maxAge, definitionFile, serving });
-    if (flags.json) console.log(JSON.stringify(report, null, 2));
-    else print(report);
-    return report.drift ? 1 : 0;
-  } finally {
-    await client.connection.close();
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
+program.parseAsync().then(
+  () => process.exit(),
   (error: unknown) => {
     const code = (error as { code?: string }).code;
     if (code === 'commander.helpDisplayed') process.exit(0);

@@ -1,6 +1,11 @@
 /** The operator CLI's commands, put together (main.ts runs them; the help test reads them). */
 import { Command } from 'commander';
 import { definition } from './cli-context';
+import { registerAlertCommand } from './commands/alert-command';
+import { registerBackfillCommand } from './commands/backfill-command';
+import { registerDriftCommand } from './commands/drift-command';
+import { registerHealthCommand } from './commands/health-command';
+import { registerReconcileCommand } from './commands/reconcile-command';
 import { registerRepairCommands } from './commands/repair-commands';
 import { registerReplayCommand } from './commands/replay-command';
 import { registerResetCommand } from './commands/reset-command';
@@ -14,5 +19,10 @@ export function operatorProgram(): Command {
   registerRepairCommands(program);
   registerResetCommand(program);
   registerReplayCommand(program);
+  registerBackfillCommand(program);
+  registerReconcileCommand(program);
+  registerAlertCommand(program);
+  registerHealthCommand(program);
+  registerDriftCommand(program);
   return program;
 }

@@ -70,7 +70,8 @@ export function createReconciler(deps: ReconciliationDeps): (input: ReconcileInp
   const { definition } = deps;
   const idPattern = new RegExp(`^${definition.pipeline.replace(/[-]/g, '\\-')}-game-date-(\\d{4}-\\d{2}-\\d{2})$`);
 
-  return async function reconcileGameDates({ dryRun, now }: ReconcileInput): Promise<ReconcileResult> {
+  return async function reconcileGameDates({ dryRun, now, from, to }: ReconcileInput): Promise<ReconcileResult> {
+    const inRange = (gameDate: string) => (!from || gameDate >= from) && (!to || gameDate <= to);
     const discrepancies: Discrepancy[] = [];
     const found = (d: Omit<Discrepancy, 'repaired'>) => {
       const entry: Discrepancy = { ...d, repaired: false };
@@ -78,7 +79,7 @@ export function createReconciler(deps: ReconciliationDeps): (input: ReconcileInp
       return entry;
     };
 
-    const runs = await latestRunPerDate(deps.client, idPattern);
+    const runs = (await latestRunPerDate(deps.client, idPattern)).filter((r) => inRange(r.gameDate));
     heartbeat({ stage: 'listed', dates: runs.length });
     const expected: Expected[] = [];
     await forEachLimited(runs, deps.concurrency ?? 8, async (run) => {
@@ -148,7 +149,7 @@ export function createReconciler(deps: ReconciliationDeps): (input: ReconcileInp
     }
 
     // After the repairs, so a capped detail list keeps those first; a gap left out is found again next run.
-    const gaps = coverage ? unrecordedGaps(coverage, new Set(runs.map((r) => r.gameDate))) : [];
+    const gaps = coverage ? unrecordedGaps(coverage, new Set(runs.map((r) => r.gameDate))).filter(inRange) : [];
     for (const gameDate of gaps) {
       found({
         gameDate,

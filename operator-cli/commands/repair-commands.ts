@@ -8,6 +8,7 @@ import { Option, type Command } from 'commander';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { GAME_DATE_WORKFLOW_TYPE, operatorCommandUpdate, type OperatorAction, type OperatorCommand } from '../../workflows/game-date/messages';
 import { validateOperatorCommand } from '../../workflows/game-date/operator-commands';
+import { gameDateStartMetadata } from '../../workflows/game-date/start-metadata';
 import { gameDateStartOptions } from '../../workflows/game-date/start-options';
 import { connect, defaultActor, definition, examples, gameDateArgument, operatorEnv, printJson, transitionArgument, transitionNames } from '../cli-context';
 import { closedRunState, readDate } from '../date-runs';
@@ -52,6 +53,8 @@ export function registerRepairCommands(program: Command): void {
         }
         const start = new WithStartWorkflowOperation(GAME_DATE_WORKFLOW_TYPE, {
           ...gameDateStartOptions(definition, gameDate, { taskQueue: operatorEnv().TEMPORAL_TASK_QUEUE, now: Date.now() }),
+          // Only a start (a closed or unknown date) uses them: the Web UI says who opened the date and why.
+          ...gameDateStartMetadata(definition, gameDate, { kind: 'operator', actor: command.operator, reason: command.reason, command: action }),
           workflowIdConflictPolicy: 'USE_EXISTING',
         });
         const result = await client.workflow.executeUpdateWithStart(operatorCommandUpdate, { args: [command], startWorkflowOperation: start });

@@ -8,6 +8,9 @@
  * under a dedup key of its own date, and only then recorded (its `unrecorded` log row), so a gap is alerted
  * once and a failed alert leaves it to be found again. Results of activities that predate the check hold no
  * such gap, so a run in flight across a deploy issues the same commands as before.
+ *
+ * The operator's `reconcile` starts this workflow for a range (`from`/`to`); its dry run also passes
+ * `alerts: false`. Scheduled runs set neither, so their commands are unchanged.
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ReconcileResult, WatchdogActivities } from './watchdog-contracts';
@@ -23,12 +26,20 @@ export interface ReconciliationInput extends WatchdogInput {
   dryRun?: boolean;
   /** One alert per discrepancy up to this many (and per calendar gap up to this many), then one summary alert. */
   maxAlerts?: number;
+  /** Only these dates (the operator's `reconcile --from --to`); the schedule checks them all. */
+  from?: string;
+  to?: string;
+  /** False: report only, no alert (the operator's dry run prints the result instead). Scheduled runs alert. */
+  alerts?: boolean;
 }
 
 export async function reconciliationWorkflow(input: ReconciliationInput): Promise<ReconcileResult> {
   return runWatchdog('reconciliation', input.pipeline, async () => {
     const dryRun = input.dryRun ?? false;
-    const result = await reconcileGameDates({ dryRun, now: Date.now() });
+    const range = { ...(input.from ? { from: input.from } : {}), ...(input.to ? { to: input.to } : {}) };
+    const result = await reconcileGameDates({ dryRun, now: Date.now(), ...range });
+    // A report-only run issues no command after the reconciliation itself.
+    if (input.alerts === false) return result;
     const run = workflowInfo().runId;
     const maxAlerts = input.maxAlerts ?? 20;
     const repairs = result.details.filter((d) => d.kind !== 'calendar_date_unrecorded');

@@ -45,6 +45,9 @@ export interface Discrepancy {
 export interface ReconcileInput {
   dryRun: boolean;
   now: number;
+  /** Only dates from `from` to `to` (inclusive, either optional): the operator's `reconcile --from --to`. */
+  from?: string;
+  to?: string;
 }
 
 export interface ReconcileResult {
