@@ -8,6 +8,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import { prebuiltWorkflowBundle } from '../../worker/workflow-bundle';
 import { gameDateWorkflowId } from '../../workflows/game-date/messages';
 import { connect, definition, examples, gameDateArgument, printJson } from '../cli-context';
+import { discardWorkflowSpans } from '../../service/tracing';
 
 export function registerReplayCommand(program: Command): void {
   program
@@ -33,7 +34,8 @@ export function registerReplayCommand(program: Command): void {
       const workflowBundle = await ((!workflowsPath && prebuiltWorkflowBundle()) || bundleWorkflowCode({ workflowsPath: workflowsPath ?? require.resolve('../../workflows'), logger }));
       const events = history.events?.length ?? 0;
       try {
-        await Worker.runReplayHistory({ workflowBundle }, history, workflowId);
+        // A traced history looks up the span sink while replaying; its spans are not exported again.
+        await Worker.runReplayHistory({ workflowBundle, sinks: discardWorkflowSpans() }, history, workflowId);
       } catch (error) {
         const details = error instanceof Error ? error.message : String(error);
         // The SDK wraps core's sentence ("[TMPRL1100] Nondeterminism error: …") in a debug dump of the failure.
