@@ -26,7 +26,7 @@ import { gameDateStateQuery } from '../workflows/game-date/internal-messages';
 import { gameDateWorkflowId } from '../workflows/game-date/messages';
 import { isTransitionSettled, transitionOf, withStateDefaults, type GameDateState } from '../workflows/game-date/state';
 
-export type BackfillAction = 'start' | 'reopen' | 'leave-running' | 'skip-settled' | 'skip-not-scheduled' | 'skip-checkpointed' | 'fail-unreadable';
+export type BackfillAction = 'start' | 'reopen' | 'leave-running' | 'skip-settled' | 'skip-not-scheduled' | 'skip-future' | 'skip-checkpointed' | 'fail-unreadable';
 
 /** What a date needs and why. `transitions` are the ones the action drives (all of them for a start). */
 export interface DatePlan {
@@ -36,7 +36,7 @@ export interface DatePlan {
   transitions: string[];
 }
 
-export type BackfillOutcome = 'started' | 'reopened' | 'left-running' | 'skipped-settled' | 'skipped-not-scheduled' | 'skipped-checkpointed' | 'failed';
+export type BackfillOutcome = 'started' | 'reopened' | 'left-running' | 'skipped-settled' | 'skipped-not-scheduled' | 'skipped-future' | 'skipped-checkpointed' | 'failed';
 
 export interface DateResult extends DatePlan {
   outcome: BackfillOutcome;
@@ -58,10 +58,15 @@ export function unsettledTransitions(definition: PipelineDefinition, state: Game
   return definition.transitions.filter((def) => !isTransitionSettled(def, transitionOf(state, def.name))).map((def) => def.name);
 }
 
-export function classifyDate(definition: PipelineDefinition, gameDate: string, evidence: DateEvidence): DatePlan {
+/**
+ * `lastPlannedDate` is the latest date the planner would start today (today + its lead days): a later date
+ * started now would reach the end of its lifetime before its games, so it is left to the planner.
+ */
+export function classifyDate(definition: PipelineDefinition, gameDate: string, evidence: DateEvidence, lastPlannedDate?: string): DatePlan {
   const plan = (action: BackfillAction, text: string, transitions: string[] = []): DatePlan => ({ gameDate, action, evidence: text, transitions });
   if (evidence.workflowStatus === null) {
     if (evidence.inCalendar === false) return plan('skip-not-scheduled', 'no workflow; not in the calendar');
+    if (lastPlannedDate !== undefined && gameDate > lastPlannedDate) return plan('skip-future', `no workflow; after ${lastPlannedDate}, the planner starts it ahead of its games`);
     return plan('start', 'no workflow; in the calendar', definition.transitions.map((t) => t.name));
   }
   if (evidence.workflowStatus === 'RUNNING') return plan('leave-running', 'workflow running');
@@ -129,6 +134,8 @@ export async function applyPlan(deps: ApplyDeps, plan: DatePlan): Promise<DateRe
         return { ...plan, outcome: 'skipped-settled' };
       case 'skip-not-scheduled':
         return { ...plan, outcome: 'skipped-not-scheduled' };
+      case 'skip-future':
+        return { ...plan, outcome: 'skipped-future' };
       case 'skip-checkpointed':
         return { ...plan, outcome: 'skipped-checkpointed' };
       case 'fail-unreadable':

@@ -10,7 +10,8 @@ import type { BigQuery } from '@google-cloud/bigquery';
 import { z } from 'zod';
 import { DEFAULT_PIPELINE_DEFINITION_PATH } from '../../contract/load-pipeline-definition';
 import { parseEnvironment } from '../../service/environment-schema';
-import { calendarDates, loadPlanning, type LoadedPlanning } from '../../watchdogs/planning';
+import { calendarDateIn } from '../../contract/game-date-mode';
+import { addDays, calendarDates, loadPlanning, type LoadedPlanning } from '../../watchdogs/planning';
 import { applyPlan, classifyDate, dateRange, defaultCheckpointPath, readCheckpoint, readEvidence, writeCheckpoint, type BackfillOutcome, type DatePlan, type DateResult } from '../backfill';
 import { renderTable } from '../cli-table';
 import { connect, definition, gameDateArgument, operatorEnv, printJson } from '../cli-context';
@@ -111,6 +112,7 @@ export function registerBackfillCommand(program: Command): void {
       const checkpoint = flags.fresh ? { ...identity, done: {}, updatedAt: new Date().toISOString() } : readCheckpoint(checkpointPath, identity);
       const alreadyDone = dates.filter((d) => checkpoint.done[d] !== undefined);
       const calendar = await scheduledDates(planning, flags.from, flags.to);
+      const lastPlannedDate = addDays(calendarDateIn(definition.timeZone, Date.now()), planning.config.leadDays);
       const client = await connect();
       // On stderr: with --json, stdout holds the document only.
       const note = (line: string) => console.error(line);
@@ -119,7 +121,7 @@ export function registerBackfillCommand(program: Command): void {
       if (flags.dryRun) {
         const plans: DatePlan[] = [];
         for (const gameDate of dates) {
-          const plan = classifyDate(definition, gameDate, await readEvidence(client, definition.pipeline, gameDate, calendar));
+          const plan = classifyDate(definition, gameDate, await readEvidence(client, definition.pipeline, gameDate, calendar), lastPlannedDate);
           plans.push(checkpoint.done[gameDate] ? { ...plan, action: 'skip-checkpointed', evidence: `${plan.evidence}; done in the checkpoint (${checkpoint.done[gameDate]})` } : plan);
         }
         if (flags.json) printJson({ ...identity, dryRun: true, checkpoint: checkpointPath, dates: plans });
@@ -145,7 +147,7 @@ export function registerBackfillCommand(program: Command): void {
       for (const gameDate of todo) {
         if (interrupted) break;
         const began = Date.now();
-        const plan = classifyDate(definition, gameDate, await readEvidence(client, definition.pipeline, gameDate, calendar));
+        const plan = classifyDate(definition, gameDate, await readEvidence(client, definition.pipeline, gameDate, calendar), lastPlannedDate);
         const result = await applyPlan(deps, plan);
         results.push(result);
         if (result.outcome !== 'failed') {

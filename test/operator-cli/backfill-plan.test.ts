@@ -14,6 +14,9 @@ describe('backfill plan', () => {
   it('starts a calendar date without a workflow, and skips one the calendar does not list', () => {
     assert.deepEqual(classifyDate(definition, '2026-01-10', { inCalendar: true, workflowStatus: null }), { gameDate: '2026-01-10', action: 'start', evidence: 'no workflow; in the calendar', transitions: names });
     assert.equal(classifyDate(definition, '2026-01-11', { inCalendar: false, workflowStatus: null }).action, 'skip-not-scheduled');
+    // Beyond the planner's lead, a date started now would reach the end of its lifetime before its games.
+    assert.equal(classifyDate(definition, '2026-01-12', { inCalendar: true, workflowStatus: null }, '2026-01-11').action, 'skip-future');
+    assert.equal(classifyDate(definition, '2026-01-11', { inCalendar: true, workflowStatus: null }, '2026-01-11').action, 'start');
   });
 
   it('leaves a running date, skips a settled one, re-opens one with unsettled transitions naming them', () => {
