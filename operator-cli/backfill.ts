@@ -20,11 +20,11 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { datePriorityKey } from '../contract/date-priority';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { startPlannedDate } from '../watchdogs/planner-activities';
-import type { DateStarter } from '../workflows/game-date/start-metadata';
-import { addDays, type LoadedPlanning } from '../watchdogs/planning';
-import { gameDateStateQuery } from '../workflows/game-date/internal-messages';
+import type { LoadedPlanning } from '../watchdogs/planning';
 import { gameDateWorkflowId } from '../workflows/game-date/messages';
+import type { DateStarter } from '../workflows/game-date/start-metadata';
 import { isTransitionSettled, transitionOf, withStateDefaults, type GameDateState } from '../workflows/game-date/state';
+import { closedRunState } from './date-runs';
 
 export type BackfillAction = 'start' | 'reopen' | 'leave-running' | 'skip-settled' | 'skip-not-scheduled' | 'skip-future' | 'skip-checkpointed' | 'fail-unreadable';
 
@@ -77,13 +77,6 @@ export function classifyDate(definition: PipelineDefinition, gameDate: string, e
   return plan('reopen', `workflow ${status}; ${open.length} transition(s) unsettled`, open);
 }
 
-/** Every date from `from` to `to`, inclusive. */
-export function dateRange(from: string, to: string): string[] {
-  const out: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
-  return out;
-}
-
 /** Reads what a date's plan depends on; the final state of a closed run comes from its result, else by query (replay). */
 export async function readEvidence(client: Client, pipeline: string, gameDate: string, calendar: Set<string> | null): Promise<DateEvidence> {
   const inCalendar = calendar ? calendar.has(gameDate) : null;
@@ -97,9 +90,8 @@ export async function readEvidence(client: Client, pipeline: string, gameDate: s
   }
   const workflowStatus = description.status.name;
   if (workflowStatus === 'RUNNING') return { inCalendar, workflowStatus };
-  const run = client.workflow.getHandle(description.workflowId, description.runId);
   try {
-    const finalState = workflowStatus === 'COMPLETED' ? ((await run.result()) as GameDateState) : await run.query(gameDateStateQuery);
+    const finalState = await closedRunState(client, description.workflowId, { runId: description.runId, status: workflowStatus });
     return { inCalendar, workflowStatus, finalState };
   } catch (error) {
     return { inCalendar, workflowStatus, stateError: error instanceof Error ? error.message.split('\n')[0] : String(error) };

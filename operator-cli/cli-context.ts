@@ -3,7 +3,6 @@
  * line, the environment (read when a command runs, so `--help` works anywhere) and the Temporal connection.
  */
 import { userInfo } from 'node:os';
-import Table from 'cli-table3';
 import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
@@ -62,12 +61,6 @@ const ANSI = { red: 31, green: 32, yellow: 33, blue: 34, grey: 90, bold: 1 } as 
 /** Colour only on a terminal: piped output and files stay plain text. */
 export function paint(colour: keyof typeof ANSI, text: string): string {
   return process.stdout.isTTY ? `\u001b[${ANSI[colour]}m${text}\u001b[0m` : text;
-}
-
-/** A table in the CLI's style (cli-table3): coloured borders and headings on a terminal only. */
-export function table(head: string[], colWidths: number[]): Table.Table {
-  const tty = Boolean(process.stdout.isTTY);
-  return new Table({ head, colWidths, wordWrap: true, style: { head: tty ? ['cyan'] : [], border: tty ? ['grey'] : [] } });
 }
 
 /** A bad combination of arguments found once a command runs: one line on stderr, exit 2, like commander's own. */

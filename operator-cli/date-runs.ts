@@ -6,6 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
+import { addDays } from '../watchdogs/planning';
 import { gameDateStateQuery } from '../workflows/game-date/internal-messages';
 import { gameDateWorkflowId, searchAttributes, statusQuery } from '../workflows/game-date/messages';
 import type { GameDateState } from '../workflows/game-date/state';
@@ -76,9 +77,10 @@ export async function readDate(client: Client, definition: PipelineDefinition, g
   return dateRunOf(client, definition, gameDate, info);
 }
 
-export function calendarDates(from: string, to: string): string[] {
+/** Every date from `from` to `to`, inclusive. */
+export function dateRange(from: string, to: string): string[] {
   const dates: string[] = [];
-  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) dates.push(new Date(t).toISOString().slice(0, 10));
+  for (let d = from; d <= to; d = addDays(d, 1)) dates.push(d);
   return dates;
 }
 
@@ -118,7 +120,7 @@ export async function mapLimited<T, R>(items: T[], limit: number, work: (item: T
 export async function readRange(client: Client, definition: PipelineDefinition, from: string, to: string): Promise<DateRun[]> {
   const query = `${searchAttributes.pipeline.name} = '${definition.pipeline}' AND ${searchAttributes.gameDate.name} >= '${from}' AND ${searchAttributes.gameDate.name} <= '${to}'`;
   const latest = latestRuns(await listRuns(client, query));
-  return mapLimited(calendarDates(from, to), 8, async (gameDate) => {
+  return mapLimited(dateRange(from, to), 8, async (gameDate) => {
     const info = latest.get(gameDateWorkflowId(definition.pipeline, gameDate));
     // A date whose first task has not run yet has no GameDate attribute: ask for it by id.
     return info ? dateRunOf(client, definition, gameDate, info) : readDate(client, definition, gameDate);

@@ -1,6 +1,7 @@
 /** Renders a date's status (the workflow's `status` query) as plain lines an operator can read, and a range as a table. */
 import type { GameDateStatus } from '../workflows/game-date/status';
-import { paint, table } from './cli-context';
+import { paint } from './cli-context';
+import { table } from './cli-table';
 import type { DateRun } from './date-runs';
 
 export function formatDateStatus(status: GameDateStatus, workflowId: string, uiUrl?: string): string {

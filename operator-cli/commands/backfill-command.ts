@@ -12,8 +12,9 @@ import { DEFAULT_PIPELINE_DEFINITION_PATH } from '../../contract/load-pipeline-d
 import { parseEnvironment } from '../../service/environment-schema';
 import { calendarDateIn } from '../../contract/game-date-mode';
 import { addDays, calendarDates, loadPlanning, type LoadedPlanning } from '../../watchdogs/planning';
-import { applyPlan, classifyDate, dateRange, defaultCheckpointPath, readCheckpoint, readEvidence, writeCheckpoint, type BackfillOutcome, type DatePlan, type DateResult } from '../backfill';
+import { applyPlan, classifyDate, defaultCheckpointPath, readCheckpoint, readEvidence, writeCheckpoint, type BackfillOutcome, type DatePlan, type DateResult } from '../backfill';
 import { renderTable } from '../cli-table';
+import { dateRange } from '../date-runs';
 import { connect, definition, gameDateArgument, operatorEnv, printJson } from '../cli-context';
 
 interface BackfillFlags {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { connect, definition, examples, gameDateArgument, operatorEnv, printJson, UsageError } from '../cli-context';
 import { formatDateRun, dateRunsTable } from '../date-status-report';
-import { calendarDates, readDate, readRange } from '../date-runs';
+import { dateRange, readDate, readRange } from '../date-runs';
 
 /** A range is one table; a season (about 250 days) is the most that still reads as one. */
 const MAX_RANGE_DAYS = 400;
@@ -29,7 +29,7 @@ export function registerStatusCommand(program: Command): void {
       const from = flags.from as string;
       const to = flags.to ?? from;
       if (to < from) throw new UsageError(`--to ${to} is before --from ${from}.`);
-      if (calendarDates(from, to).length > MAX_RANGE_DAYS) throw new UsageError(`a range is at most ${MAX_RANGE_DAYS} days.`);
+      if (dateRange(from, to).length > MAX_RANGE_DAYS) throw new UsageError(`a range is at most ${MAX_RANGE_DAYS} days.`);
       const runs = await readRange(client, definition, from, to);
       if (flags.json) printJson(runs);
       else console.log(dateRunsTable(runs));

@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { searchAttributes } from '../../workflows/game-date/messages';
-import { connect, definition, examples, paint, printJson, table, UsageError } from '../cli-context';
+import { connect, definition, examples, paint, printJson, UsageError } from '../cli-context';
+import { table } from '../cli-table';
 import { closedRunState, latestRuns, listRuns, mapLimited, temporalReportedProblems } from '../date-runs';
 import { shortTransition } from '../date-status-report';
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { classifyDate, dateRange, readCheckpoint, writeCheckpoint } from '../../operator-cli/backfill';
+import { classifyDate, readCheckpoint, writeCheckpoint } from '../../operator-cli/backfill';
+import { dateRange } from '../../operator-cli/date-runs';
 import { initialState } from '../../workflows/game-date/state';
 import { nbaDefinition } from '../workflows/workflow-test-kit';
 
