@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { CompletionSignal } from '../contract/completion-message';
-import { completionSignal, gameDateWorkflowId } from '../workflows/game-date/messages';
+import { COMPLETION_SIGNAL_NAMES, gameDateWorkflowId } from '../workflows/game-date/messages';
 
 const { EventType } = temporal.api.enums.v1;
 
@@ -48,13 +48,15 @@ export async function ingestFromHistories(client: Client, pipeline: string, date
       for await (const events of runHistories(client, gameDateWorkflowId(pipeline, dates[next++]!))) {
         for (const event of events) {
           const attributes = event.workflowExecutionSignaledEventAttributes;
-          if (event.eventType !== EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED || attributes?.signalName !== completionSignal.name) continue;
-          const payload = attributes.input?.payloads?.[0];
-          const messageId = payload ? defaultPayloadConverter.fromPayload<CompletionSignal>(payload).messageId : undefined;
-          if (!messageId || !messageIds.has(messageId)) continue;
-          signals += 1;
-          const at = millis(event.eventTime);
-          firstSignal.set(messageId, Math.min(at, firstSignal.get(messageId) ?? at));
+          if (event.eventType !== EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED || !COMPLETION_SIGNAL_NAMES.includes(attributes?.signalName ?? '')) continue;
+          const payload = attributes?.input?.payloads?.[0];
+          const argument = payload ? defaultPayloadConverter.fromPayload<CompletionSignal | CompletionSignal[]>(payload) : [];
+          for (const { messageId } of Array.isArray(argument) ? argument : [argument]) {
+            if (!messageIds.has(messageId)) continue;
+            signals += 1;
+            const at = millis(event.eventTime);
+            firstSignal.set(messageId, Math.min(at, firstSignal.get(messageId) ?? at));
+          }
         }
       }
     }

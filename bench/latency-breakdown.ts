@@ -1,12 +1,13 @@
 /**
  * Where a trigger's latency goes, read from the date's own history: for each publishTrigger activity, the
  * signal that preceded it, when the activity was scheduled, started and completed, and when the trigger
- * reached the bench. Medians over the sampled dates, in milliseconds.
+ * reached the bench. Medians and 99th percentiles over the sampled dates, in milliseconds: the tail of the total
+ * latency is in one of these parts, or outside Temporal (Pub/Sub hops and the bridge) when none of them has it.
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { gameDateWorkflowId } from '../workflows/game-date/messages';
-import { latencySummary } from './latency';
+import { latencySummary, type LatencySummary } from './latency';
 
 const { EventType } = temporal.api.enums.v1;
 
@@ -18,6 +19,8 @@ export interface LatencyBreakdown {
   scheduledToStartedMs: number | null;
   /** Started → completed (the publish itself). */
   startedToCompletedMs: number | null;
+  /** The same parts' 99th percentiles. */
+  p99: { signalToScheduledMs: number | null; scheduledToStartedMs: number | null; startedToCompletedMs: number | null };
 }
 
 function millis(time: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
@@ -51,10 +54,12 @@ export async function latencyBreakdown(client: Client, pipeline: string, dates: 
       if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && started.has(completedOf)) toCompleted.push(at - started.get(completedOf)!);
     }
   }
+  const [scheduled, started, completed] = [toScheduled, toStarted, toCompleted].map(latencySummary) as [LatencySummary, LatencySummary, LatencySummary];
   return {
     triggers: toScheduled.length,
-    signalToScheduledMs: latencySummary(toScheduled).p50,
-    scheduledToStartedMs: latencySummary(toStarted).p50,
-    startedToCompletedMs: latencySummary(toCompleted).p50,
+    signalToScheduledMs: scheduled.p50,
+    scheduledToStartedMs: started.p50,
+    startedToCompletedMs: completed.p50,
+    p99: { signalToScheduledMs: scheduled.p99, scheduledToStartedMs: started.p99, startedToCompletedMs: completed.p99 },
   };
 }

@@ -52,12 +52,14 @@ export const sizeResultSchema = z.object({
     triggersExpected: z.number().int().positive(),
     triggersReceived: z.number().int().nonnegative(),
     latencyMs: latency,
-    /** Medians from the paced dates' histories: where the latency goes inside Temporal. */
+    /** Medians (and 99th percentiles) from the paced dates' histories: where the latency goes inside Temporal. */
     breakdown: z.object({
       triggers: z.number().int().nonnegative(),
       signalToScheduledMs: z.number().nullable(),
       scheduledToStartedMs: z.number().nullable(),
       startedToCompletedMs: z.number().nullable(),
+      /** The same parts' 99th percentiles (absent in older reports). */
+      p99: z.object({ signalToScheduledMs: z.number().nullable(), scheduledToStartedMs: z.number().nullable(), startedToCompletedMs: z.number().nullable() }).optional(),
     }),
     /** History size of the paced dates, whose messages trickle in as they do in production. */
     history: historySummary,

@@ -166,8 +166,9 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
 
     const pacedHistory = await historyStats({ client: env.client, pipeline: definition.pipeline, dates: paced.dates, messagesPerDate: messagesPerDate(paced), maxSample: settings.historySample, settleTimeoutMs: 60_000 });
     log(`  paced history: ${pacedHistory.eventsPerDate.toFixed(1)} events/date, ${pacedHistory.eventsPerCompletion.toFixed(2)} events/completion, largest ${pacedHistory.largest?.events}`);
-    const breakdown = await latencyBreakdown(env.client, definition.pipeline, paced.dates.slice(0, 20));
+    const breakdown = await latencyBreakdown(env.client, definition.pipeline, paced.dates);
     log(`  median parts: signal → publishTrigger scheduled ${breakdown.signalToScheduledMs} ms, → started ${breakdown.scheduledToStartedMs} ms, → published ${breakdown.startedToCompletedMs} ms (rest: Pub/Sub hops and the bridge)`);
+    log(`  p99 parts: signal → publishTrigger scheduled ${breakdown.p99.signalToScheduledMs} ms, → started ${breakdown.p99.scheduledToStartedMs} ms, → published ${breakdown.p99.startedToCompletedMs} ms`);
     const peaks = rss.peaks();
     rss.stop();
 

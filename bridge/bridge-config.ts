@@ -35,6 +35,13 @@ export const bridgeEnvShape = {
     .default(DEFAULT_BACKLOG_AGE_DAYS)
     .describe("a date this many days or more before today (pipeline time zone) starts at the backlog's lower task priority, so live dates' tasks run first"),
   BRIDGE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(100).describe('flow control: messages held at once per subscription'),
+  BRIDGE_MAX_SIGNAL_BATCH: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(50)
+    .describe("at most this many messages of one date in one signal: those that arrived while the date's previous signal was in flight; 1 signals each message on its own"),
   BRIDGE_STREAMS_PER_SUBSCRIPTION: z.coerce
     .number()
     .int()

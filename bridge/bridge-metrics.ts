@@ -12,6 +12,7 @@ export interface BridgeMetrics {
   deadLetterAlerts: Counter<'topic' | 'kind' | 'outcome'>;
   deadLettersAwaitingAlert: Gauge;
   signalLatency: Histogram<'outcome'>;
+  signalBatchSize: Histogram;
   temporalReachable: Gauge;
   inFlight: Gauge;
 }
@@ -50,6 +51,12 @@ export function createBridgeMetrics(buildId: string): BridgeMetrics {
       help: 'Time of one signalWithStart call',
       labelNames: ['outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    signalBatchSize: new Histogram({
+      name: 'bridge_signal_batch_size',
+      help: 'Completions carried by one accepted signal (more than one: messages of a date that waited for its previous signal)',
+      buckets: [1, 2, 5, 10, 20, 50, 100],
       registers,
     }),
     temporalReachable: new Gauge({ name: 'bridge_temporal_reachable', help: '1 while the last Temporal call succeeded', registers }),

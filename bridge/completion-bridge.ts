@@ -8,18 +8,22 @@
  *   redelivers a message whose acknowledgement came after its lease ran out, and under a backlog signalling
  *   every redelivery again multiplied the load on Temporal;
  * - a message that can never be valid goes to `<topic>-dlq` with the reason, and is acknowledged only once it
- *   is alerted or counted for a summary alert (`DeadLetterAlerts`: a flood is one alert, then a count).
+ *   is alerted or counted for a summary alert (`DeadLetterAlerts`: a flood is one alert, then a count);
+ * - a date has one signal in flight at a time: messages of the date that arrive meanwhile wait and go together in
+ *   the next one (`completions`, at most `maxSignalBatch`). A lone message goes at once as a `completion` signal, so
+ *   a live date waits for nothing; a backlog's burst costs one signal and one workflow task instead of one each,
+ *   and concurrent signals no longer contend for the same workflow.
  */
 import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
 import { Duration } from '@google-cloud/pubsub';
-import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { Alert } from '../activities/activity-contracts';
 import { errorSummary } from '../activities/google-error-codes';
 import { parseCompletionMessage, type CompletionSignal } from '../contract/completion-message';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { deadLetterTopicName } from '../contract/pipeline-topics';
-import { completionSignal, GAME_DATE_WORKFLOW_TYPE } from '../workflows/game-date/messages';
+import { completionSignal, completionsSignal, GAME_DATE_WORKFLOW_TYPE } from '../workflows/game-date/messages';
 import { gameDateStartMetadata } from '../workflows/game-date/start-metadata';
 import { gameDateStartOptions } from '../workflows/game-date/start-options';
 import type { ServiceLogger } from '../service/logger';
@@ -36,6 +40,8 @@ export interface CompletionBridgeOptions {
   backlogAgeDays?: number;
   subscriptionName: (topic: string) => string;
   maxInFlight: number;
+  /** At most this many messages of one date in one signal; 1 sends each message in a signal of its own. */
+  maxSignalBatch: number;
   /** Streaming pull streams per subscription (`streamingOptions.maxStreams`). */
   streamsPerSubscription: number;
   ackDeadlineSeconds: number;
@@ -61,6 +67,19 @@ const tracer = trace.getTracer('phase-orchestrator-bridge');
 const MAX_REASON_CHARS = 900;
 const SEEN_IDS_LIMIT = 50_000;
 
+type SignalOutcome = 'signalled' | 'temporal_unavailable' | 'shutting_down';
+
+/** A valid message waiting for its date's turn to be signalled. */
+interface QueuedCompletion {
+  signal: CompletionSignal;
+  topic: string;
+  heldSince: number;
+  /** The message's `process` span context: a batch's signal continues the trace of its first message. */
+  trace: Context;
+  settle: (outcome: SignalOutcome) => void;
+  fail: (error: unknown) => void;
+}
+
 export class CompletionBridge {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly subscriptionErrors = new Map<string, string>();
@@ -68,6 +87,8 @@ export class CompletionBridge {
   private readonly seenIds = new Set<string>();
   /** Ids Temporal accepted a signal for: durably in a history, so a redelivery needs only its ack. */
   private readonly signalledIds = new Set<string>();
+  /** Per date with a signal in flight: the messages that arrived since, waiting to go in its next signal. */
+  private readonly waitingByDate = new Map<string, QueuedCompletion[]>();
   private readonly stopping = new AbortController();
   private consecutiveFailures = 0;
   private readonly deadLetterAlerts: DeadLetterAlerts;
@@ -257,17 +278,8 @@ export class CompletionBridge {
         return;
       }
       const signal: CompletionSignal = { messageId: message.id, topic, publishTime: message.publishTime.toISOString(), message: parsed.message };
-      // While Temporal does not answer, the message is held and signalled again after a back-off, not nacked: the
-      // client keeps extending its lease and flow control stops intake, so an outage costs no delivery attempt
-      // (a subscription's dead-letter policy counts those) and no redelivery storm. Held longer than
-      // maxHoldMs, or when the bridge stops, it goes back to Pub/Sub.
-      const heldSince = Date.now();
-      while (!(await this.signal(signal))) {
-        if (Date.now() - heldSince >= this.options.maxHoldMs) return this.nack(topic, message, 'temporal_unavailable', span);
-        await this.backOff();
-        if (this.stopping.signal.aborted) return this.nack(topic, message, 'shutting_down', span);
-        metrics.signalRetries.inc({ topic });
-      }
+      const outcome = await this.signalInTurn(topic, signal);
+      if (outcome !== 'signalled') return this.nack(topic, message, outcome, span);
       remember(this.signalledIds, message.id);
       message.ack();
       span.setAttribute('orchestrator.outcome', 'signalled');
@@ -281,23 +293,88 @@ export class CompletionBridge {
     }
   }
 
+  /**
+   * Resolves once Temporal accepted a signal carrying this completion, or with the reason to hand it back. While
+   * Temporal does not answer, the message is held and signalled again after a back-off, not nacked: the client keeps
+   * extending its lease and flow control stops intake, so an outage costs no delivery attempt (a subscription's
+   * dead-letter policy counts those) and no redelivery storm. Held longer than maxHoldMs, or when the bridge stops,
+   * it goes back to Pub/Sub.
+   */
+  private signalInTurn(topic: string, signal: CompletionSignal): Promise<SignalOutcome> {
+    return new Promise<SignalOutcome>((settle, fail) => {
+      const queued: QueuedCompletion = { signal, topic, heldSince: Date.now(), trace: context.active(), settle, fail };
+      const gameDate = signal.message.game_date;
+      const waiting = this.waitingByDate.get(gameDate);
+      if (waiting) {
+        waiting.push(queued);
+        return;
+      }
+      const queue: QueuedCompletion[] = [];
+      this.waitingByDate.set(gameDate, queue);
+      void this.sendInTurn(gameDate, [queued], queue);
+    });
+  }
+
+  /** Signals a date's completions one batch at a time until none waits; then the date has no turn any more. */
+  private async sendInTurn(gameDate: string, first: QueuedCompletion[], waiting: QueuedCompletion[]): Promise<void> {
+    let batch = first;
+    try {
+      while (batch.length > 0) {
+        await this.signalUntilSettled(gameDate, batch, waiting);
+        batch = waiting.splice(0, this.options.maxSignalBatch);
+      }
+    } catch (error) {
+      for (const queued of [...batch, ...waiting.splice(0)]) queued.fail(error);
+    } finally {
+      this.waitingByDate.delete(gameDate);
+    }
+  }
+
+  private async signalUntilSettled(gameDate: string, first: QueuedCompletion[], waiting: QueuedCompletion[]): Promise<void> {
+    const { metrics } = this.options;
+    let batch = first;
+    for (;;) {
+      if (await this.signal(gameDate, batch)) {
+        for (const queued of batch) queued.settle('signalled');
+        return;
+      }
+      const now = Date.now();
+      const expired = batch.filter((queued) => now - queued.heldSince >= this.options.maxHoldMs);
+      for (const queued of expired) queued.settle('temporal_unavailable');
+      batch = batch.filter((queued) => !expired.includes(queued));
+      if (batch.length === 0) return;
+      await this.backOff();
+      if (this.stopping.signal.aborted) {
+        for (const queued of batch) queued.settle('shutting_down');
+        return;
+      }
+      for (const queued of batch) metrics.signalRetries.inc({ topic: queued.topic });
+      // What arrived during the back-off goes along.
+      batch = [...batch, ...waiting.splice(0, this.options.maxSignalBatch - batch.length)];
+    }
+  }
+
   /** True once Temporal accepted the signal (durably recorded in the date's history). */
-  private async signal(signal: CompletionSignal): Promise<boolean> {
+  private async signal(gameDate: string, batch: QueuedCompletion[]): Promise<boolean> {
     const { client, definition, metrics } = this.options;
-    const gameDate = signal.message.game_date;
     const start = gameDateStartOptions(definition, gameDate, { taskQueue: this.options.taskQueue, now: Date.now(), backlogAgeDays: this.options.backlogAgeDays });
+    const options = {
+      ...start,
+      // Only a start uses them: what the Web UI shows at the top of the date's page.
+      ...gameDateStartMetadata(definition, gameDate, { kind: 'bridge' }),
+    };
+    const signals = batch.map((queued) => queued.signal);
     const started = performance.now();
     try {
-      await client.withDeadline(Date.now() + this.options.signalTimeoutMs, () =>
-        client.workflow.signalWithStart(GAME_DATE_WORKFLOW_TYPE, {
-          ...start,
-          // Only a start uses them: what the Web UI shows at the top of the date's page.
-          ...gameDateStartMetadata(definition, gameDate, { kind: 'bridge' }),
-          signal: completionSignal,
-          signalArgs: [signal],
-        }),
+      await context.with(batch[0]!.trace, () =>
+        client.withDeadline(Date.now() + this.options.signalTimeoutMs, () =>
+          signals.length === 1
+            ? client.workflow.signalWithStart(GAME_DATE_WORKFLOW_TYPE, { ...options, signal: completionSignal, signalArgs: [signals[0]!] })
+            : client.workflow.signalWithStart(GAME_DATE_WORKFLOW_TYPE, { ...options, signal: completionsSignal, signalArgs: [signals] }),
+        ),
       );
       metrics.signalLatency.observe({ outcome: 'accepted' }, (performance.now() - started) / 1000);
+      metrics.signalBatchSize.observe(signals.length);
       this.consecutiveFailures = 0;
       this.options.reachability.succeeded();
       return true;

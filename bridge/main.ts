@@ -90,6 +90,7 @@ async function main(): Promise<void> {
     backlogAgeDays: env.BRIDGE_BACKLOG_AGE_DAYS,
     subscriptionName: (topic) => subscriptionNameFor(env.BRIDGE_SUBSCRIPTION_TEMPLATE, topic),
     maxInFlight: env.BRIDGE_MAX_IN_FLIGHT,
+    maxSignalBatch: env.BRIDGE_MAX_SIGNAL_BATCH,
     streamsPerSubscription: env.BRIDGE_STREAMS_PER_SUBSCRIPTION,
     ackDeadlineSeconds: env.BRIDGE_ACK_DEADLINE_SECONDS,
     signalTimeoutMs: env.BRIDGE_SIGNAL_TIMEOUT_SECONDS * 1000,

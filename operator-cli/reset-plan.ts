@@ -4,6 +4,7 @@
  * drops everything after that task's start and runs the task again on the current code (docs/orchestration.md).
  */
 import type { temporal } from '@temporalio/proto';
+import { COMPLETION_SIGNAL_NAMES } from '../workflows/game-date/messages';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -80,7 +81,7 @@ export function resetEvent(events: HistoryEvent[], point: ResetPoint): HistoryEv
   let signals = 0;
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
-    if (typeOf(e) !== EVENT.workflowExecutionSignaled || e.workflowExecutionSignaledEventAttributes?.signalName !== 'completion') continue;
+    if (typeOf(e) !== EVENT.workflowExecutionSignaled || !COMPLETION_SIGNAL_NAMES.includes(e.workflowExecutionSignaledEventAttributes?.signalName ?? '')) continue;
     signals += 1;
     const completed = taskCompletedAfter(events, i);
     if (completed) return completed;

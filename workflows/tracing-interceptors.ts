@@ -80,7 +80,8 @@ class TracedInbound implements WorkflowInboundCallsInterceptor {
     if (!carriesTrace(input.headers)) return next(input);
     return otel().inbound.handleSignal(input, (traced) => {
       // The handler's span is the parent of what this signal later causes (workflows/message-trace.ts).
-      for (const arg of traced.args) rememberTraceOf(arg, otelContext.active());
+      // A batch of completions (the `completions` signal) arrived in one trace: each of them continues it.
+      for (const arg of traced.args) for (const item of Array.isArray(arg) ? arg : [arg]) rememberTraceOf(item, otelContext.active());
       return next(traced);
     });
   }

@@ -8,18 +8,25 @@ import { CompletionBridge } from '../../bridge/completion-bridge';
 import { TemporalReachability } from '../../bridge/temporal-reachability';
 import { BACKLOG_DATE_PRIORITY, LIVE_DATE_PRIORITY } from '../../contract/date-priority';
 import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
-import { completionSignal, gameDateWorkflowId } from '../../workflows/game-date/messages';
+import { COMPLETION_SIGNAL_NAMES, completionsSignal, gameDateWorkflowId } from '../../workflows/game-date/messages';
 import { completionBody, metricValue, uniquePastDate, waitFor } from '../e2e/e2e-kit';
 import { testStack } from '../harness';
 
-/** Completion signals in the date's history carrying `messageId`. */
-async function signalsOf(client: Client, workflowId: string, messageId: string): Promise<number> {
+/** The completion signals in the date's history (`completion` and `completions`), each with the message ids it carries. */
+async function completionSignalsOf(client: Client, workflowId: string): Promise<{ name: string; messageIds: string[] }[]> {
   const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
-  return (events ?? []).filter((event) => {
+  return (events ?? []).flatMap((event) => {
     const attributes = event.workflowExecutionSignaledEventAttributes;
     const data = attributes?.input?.payloads?.[0]?.data;
-    return attributes?.signalName === completionSignal.name && data && Buffer.from(data).toString('utf8').includes(`"messageId":"${messageId}"`);
-  }).length;
+    if (!attributes?.signalName || !COMPLETION_SIGNAL_NAMES.includes(attributes.signalName) || !data) return [];
+    const argument = JSON.parse(Buffer.from(data).toString('utf8')) as { messageId: string } | { messageId: string }[];
+    return [{ name: attributes.signalName, messageIds: (Array.isArray(argument) ? argument : [argument]).map((s) => s.messageId) }];
+  });
+}
+
+/** Completion signals in the date's history carrying `messageId`. */
+async function signalsOf(client: Client, workflowId: string, messageId: string): Promise<number> {
+  return (await completionSignalsOf(client, workflowId)).filter((signal) => signal.messageIds.includes(messageId)).length;
 }
 
 // The real Pub/Sub emulator and Temporal dev server; no worker is needed, since a signal is recorded in the
@@ -59,6 +66,7 @@ describe('bridge: a redelivered message, and the priority a date starts with', f
       taskQueue: `redelivery-${randomUUID()}`,
       subscriptionName: () => subscriptionName,
       maxInFlight: 10,
+      maxSignalBatch: 50,
       streamsPerSubscription: 1,
       ackDeadlineSeconds: 60,
       signalTimeoutMs: 10_000,
@@ -96,6 +104,22 @@ describe('bridge: a redelivered message, and the priority a date starts with', f
     assert.equal(await acknowledged('signalled'), 1);
     assert.equal(metricValue(await metrics.registry.metrics(), 'bridge_messages_redelivered_total'), 1);
     assert.equal(await signalsOf(client, workflowId, messageId), 1, 'the redelivery must not reach the workflow again');
+  });
+
+  it("sends the messages of a date that arrive while its signal is in flight together in the next one", async function () {
+    const gameDate = uniquePastDate();
+    const topic = pubsub.topic(transition.completionTopic, { batching: { maxMessages: 100, maxMilliseconds: 20 } });
+    const processors = transition.expectedProcessors.slice(0, 8);
+    const messageIds = await Promise.all(processors.map((name) => topic.publishMessage({ json: completionBody('phase_2_raw', name, gameDate) })));
+    const workflowId = gameDateWorkflowId(definition.pipeline, gameDate);
+    await waitFor('every message signalled', async () => (await completionSignalsOf(client, workflowId)).flatMap((s) => s.messageIds).length === messageIds.length);
+
+    const signals = await completionSignalsOf(client, workflowId);
+    assert.deepEqual(signals.flatMap((s) => s.messageIds).sort(), [...messageIds].sort(), 'each message in exactly one signal');
+    assert.ok(signals.length < messageIds.length, `${messageIds.length} messages arriving together took ${signals.length} signals`);
+    assert.ok(signals.some((s) => s.name === completionsSignal.name && s.messageIds.length > 1), 'a batch signal carried several messages');
+    assert.ok(metricValue(await metrics.registry.metrics(), 'bridge_signal_batch_size_count') >= signals.length);
+    await client.workflow.getHandle(workflowId).terminate('test done');
   });
 
   it("starts a backfill's date at the backlog priority and a coming date at the live one", async function () {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadToolPaths } from '../../local-stack/tools';
-import { completionSignal, operatorCommandUpdate } from '../../workflows/game-date/messages';
+import { completionSignal, completionsSignal, operatorCommandUpdate } from '../../workflows/game-date/messages';
 import { gameDateStateQuery, type PreviousRunInput } from '../../workflows/game-date/internal-messages';
 import type { GameDateState } from '../../workflows/game-date/state';
 import { completion, PHASE2, PHASE3, PHASE4 } from './completions';
@@ -256,6 +256,20 @@ describe('game-date workflow (time-skipping server)', function () {
         assert.equal(status.duplicatesDropped, 10);
         assert.equal(recorder.published.length, 1);
         assert.equal(recorder.completionRows.length, 5);
+      });
+    });
+
+    it("a batch of completions (the bridge's `completions` signal) counts as its messages one by one would, duplicates included", async () => {
+      const gameDate = await yesterday();
+      await withDateWorkflow(env, { gameDate }, async ({ handle, recorder, until }) => {
+        const signals = PHASE2.map((name) => completion(P2, name, gameDate));
+        // A batch carrying a redelivery of its own first message, then a single signal repeating one of the batch.
+        await handle.signal(completionsSignal, [...signals, { ...signals[0]! }]);
+        await handle.signal(completionSignal, { ...signals[2]! });
+        const status = await until((s) => transition(s, 'phase2_to_phase3').state === 'triggered' && s.pendingWrites.completionRows === 0 && s.duplicatesDropped === 2, 'triggered');
+        assert.equal(transition(status, 'phase2_to_phase3').completed.length, PHASE2.length);
+        assert.equal(recorder.published.length, 1);
+        assert.equal(recorder.completionRows.length, PHASE2.length);
       });
     });
 

@@ -41,6 +41,13 @@ export interface PlannedExpectation {
 }
 
 export const completionSignal = defineSignal<[CompletionSignal]>('completion');
+/**
+ * Several completions of one date in one signal, in arrival order: what the bridge sends for the messages of a date
+ * that arrived while its previous signal was in flight (a backlog), so a burst costs one signal and one workflow task.
+ */
+export const completionsSignal = defineSignal<[CompletionSignal[]]>('completions');
+/** Names of the signals that carry completions, for readers of a history. */
+export const COMPLETION_SIGNAL_NAMES: readonly string[] = [completionSignal.name, completionsSignal.name];
 export const statusQuery = defineQuery<GameDateStatus>('status');
 
 export type OperatorAction = 'force' | 'rearm' | 'skip';

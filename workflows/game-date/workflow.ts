@@ -29,7 +29,7 @@ import { currentDetailsUpdater } from './current-details';
 import { lifetimeEndsAt, nextDeadline, quietPeriodEndsAt, type Deadline } from './deadlines';
 import { decideBatch, decideRound, evaluateTimedConditions, retriesFailedTriggers, type PredictionBatch } from './decisions';
 import { gameDateStateQuery, type PreviousRunActivities } from './internal-messages';
-import { completionSignal, operatorCommandUpdate, statusQuery, type GameDateWorkflowInput, type OperatorCommand, type OperatorCommandResult } from './messages';
+import { completionSignal, completionsSignal, operatorCommandUpdate, statusQuery, type GameDateWorkflowInput, type OperatorCommand, type OperatorCommandResult } from './messages';
 import { applyOperatorCommand, OPERATOR_COMMAND_REVALIDATION_PATCH, rejectInvalidOperatorCommand, validateOperatorCommand } from './operator-commands';
 import { searchAttributeUpdater } from './search-attributes';
 import { allTransitionsSettled, hasPendingWrites, initialState, isTransitionSettled, transitionOf, withStateDefaults, type GameDateState } from './state';
@@ -69,6 +69,9 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
 
   setHandler(completionSignal, (signal) => {
     state.inbox.push(signal);
+  });
+  setHandler(completionsSignal, (signals) => {
+    state.inbox.push(...signals);
   });
   setHandler(statusQuery, () => dateStatus(definition, state, writerBusy()));
   setHandler(gameDateStateQuery, () => state);
