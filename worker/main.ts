@@ -87,6 +87,9 @@ async function main(): Promise<void> {
     workflowBundle: await workflowBundle,
     // The SDK's default scales with the heap limit, so every open date stayed cached.
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+    ...(env.WORKER_WORKFLOW_TASK_POLLERS === 'autoscaling'
+      ? { workflowTaskPollerBehavior: { type: 'autoscaling' as const, minimum: 2, initial: 4, maximum: env.WORKER_MAX_WORKFLOW_TASK_POLLS } }
+      : { maxConcurrentWorkflowTaskPolls: env.WORKER_MAX_WORKFLOW_TASK_POLLS, nonStickyToStickyPollRatio: 1 }),
     activities: workerActivities(transitionActivities, client, {
       definition,
       planning,

@@ -20,6 +20,8 @@ export const workerEnvShape = {
     .refine((n) => n !== 1, 'must be 0 (no cache) or at least 2')
     .default(200)
     .describe('date workflows kept in memory between tasks (0: none); an evicted one is replayed from its history on its next task'),
+  WORKER_WORKFLOW_TASK_POLLERS: z.enum(['autoscaling', 'fixed']).default('autoscaling').describe('how the worker polls for workflow tasks'),
+  WORKER_MAX_WORKFLOW_TASK_POLLS: z.coerce.number().int().min(2).max(100).default(20).describe('most workflow-task polls open at once'),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
   ALERT_FLOOD_WINDOW_SECONDS: z.coerce
     .number()

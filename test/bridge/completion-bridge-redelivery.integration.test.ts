@@ -112,7 +112,9 @@ describe('bridge: a redelivered message, and the priority a date starts with', f
     const processors = transition.expectedProcessors.slice(0, 8);
     const messageIds = await Promise.all(processors.map((name) => topic.publishMessage({ json: completionBody('phase_2_raw', name, gameDate) })));
     const workflowId = gameDateWorkflowId(definition.pipeline, gameDate);
-    await waitFor('every message signalled', async () => (await completionSignalsOf(client, workflowId)).flatMap((s) => s.messageIds).length === messageIds.length);
+    // Until the first signal started it, the date has no workflow to read.
+    const signalled = async () => (await completionSignalsOf(client, workflowId).catch(() => [])).flatMap((s) => s.messageIds).length;
+    await waitFor('every message signalled', async () => (await signalled()) === messageIds.length);
 
     const signals = await completionSignalsOf(client, workflowId);
     assert.deepEqual(signals.flatMap((s) => s.messageIds).sort(), [...messageIds].sort(), 'each message in exactly one signal');
