@@ -18,6 +18,13 @@ export const SERVICE_SCRIPTS = {
 /** V8 flags the main thread only takes on the command line (the Dockerfile sets them in NODE_OPTIONS). */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=2'];
 
+/**
+ * glibc malloc opens up to 8 arenas per core for a process's threads (libuv's pool, the worker's workflow thread,
+ * the Temporal core's runtime), each keeping freed memory of its own: two arenas took 35 MB off the worker's peak
+ * under a 1,000-date backlog without measurable CPU cost. Read by glibc at process start (the Dockerfile sets it too).
+ */
+export const SERVICE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2' };
+
 export interface ServiceProcess {
   name: string;
   child: ChildProcess;
@@ -43,7 +50,7 @@ export function spawnService(
   cwd = PROJECT_ROOT,
 ): ServiceProcess {
   const hook = script.endsWith('.ts') ? ['--require', 'tsx/cjs'] : [];
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...hook, script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...hook, script], { cwd, env: { ...SERVICE_MALLOC_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${script}`);
   const output: string[] = [];
   const listeners = new Set<(line: string) => void>();
