@@ -20,7 +20,7 @@ import {
 // The package's root also loads its worker plugin; the bridge needs only the client part.
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry/lib/worker';
-import type { Tracing, TracingSettings } from './tracing';
+import type { Tracing, TracingSettings } from './tracing-settings';
 
 export function exportingTracing(settings: TracingSettings): Tracing {
   const exporter = new OTLPTraceExporter({ url: settings.url, headers: settings.headers, timeoutMillis: settings.timeoutMillis });

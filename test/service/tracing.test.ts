@@ -6,7 +6,8 @@ import { trace } from '@opentelemetry/api';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { bridgeEnvShape } from '../../bridge/bridge-config';
 import { tracingEnvShape } from '../../service/environment-schema';
-import { startTracing, tracingSettings } from '../../service/tracing';
+import { startTracing } from '../../service/tracing';
+import { tracingSettings } from '../../service/tracing-settings';
 import { workerEnvShape } from '../../worker/worker-config';
 import { carriesTrace } from '../../workflows/tracing-interceptors';
 

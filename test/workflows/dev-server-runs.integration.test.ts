@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { devServerEnv } from '../harness';
-import { completionSignal, operatorCommandUpdate } from '../../workflows/game-date/messages';
+import { completionSignal, completionsSignal, operatorCommandUpdate } from '../../workflows/game-date/messages';
 import { completion, PHASE2, PHASE3, PHASE4 } from './completions';
 import { nonRetryable, RecordingActivities } from './recording-activities';
 import { nyDate, transition, withDateWorkflow, type DateRun } from './workflow-test-kit';
@@ -76,6 +76,19 @@ describe('game-date workflow on the dev server', function () {
       assert.ok(done.transitions.every((t) => t.state === 'triggered'));
       assert.deepEqual(recorder.published.map((p) => p.topic), ['nba-phase3-trigger', 'nba-phase4-trigger', 'nba-predictions-trigger', 'nba-phase6-export-trigger']);
       await keepHistory(env, run, 'full-game-day');
+    });
+  });
+
+  it("a backfill's burst: each phase's completions in one batch signal, as the bridge sends them", async () => {
+    const burstDate = nyDate(-9);
+    await withDateWorkflow(env, { gameDate: burstDate }, async (run) => {
+      const { handle, recorder, until } = run;
+      await handle.signal(completionsSignal, PHASE2.map((name) => completion(P2, name, burstDate)));
+      await handle.signal(completionsSignal, PHASE3.map((name) => completion('phase_3_analytics', name, burstDate)));
+      const done = await until((s) => transition(s, 'phase3_to_phase4').state === 'triggered' && s.pendingWrites.logRows === 0, 'phases 2 and 3');
+      assert.equal(transition(done, 'phase2_to_phase3').completed.length, PHASE2.length);
+      assert.deepEqual(recorder.published.map((p) => p.topic), ['nba-phase3-trigger', 'nba-phase4-trigger']);
+      await keepHistory(env, run, 'batched-completions');
     });
   });
 
