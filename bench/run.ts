@@ -80,7 +80,7 @@ function parseSettings(argv: string[]): Settings {
     .option('--paced-dates <n>', 'dates in the paced latency run (at most the size)', positiveNumber, 50)
     .option('--paced-rate <n>', 'messages per second in the paced latency run (well below saturation)', positiveNumber, 10)
     .option('--ceiling-messages <n>', 'at most this many messages in each ceiling run (a prefix of the season)', positiveNumber, 4000)
-    .option('--concurrency <n>', 'signalWithStart calls in flight in the Temporal ceiling (the bridge holds up to 4 × 100)', positiveNumber, 400)
+    .option('--concurrency <n>', 'signalWithStart calls in flight in the Temporal ceiling (the bridge holds up to 4 × BRIDGE_MAX_IN_FLIGHT)', positiveNumber, 400)
     .option('--history-sample <n>', 'dates whose history length is read', positiveNumber, 250)
     .option('--seed <n>', 'season generator seed', positiveNumber, DEFAULT_SEASON.seed)
     .option('--out <dir>', 'directory of the result files', path.join('bench', 'results'))

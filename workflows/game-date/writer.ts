@@ -28,7 +28,7 @@ const WRITE_BATCH_WINDOW_MS = 2_000;
  * A backfill's date gathers longer: nobody waits for its rows, its completions arrive spread over the backlog's
  * ingest, and each pass costs the date's history an activity and a timer.
  */
-const BACKLOG_WRITE_BATCH_WINDOW_MS = 10_000;
+const BACKLOG_WRITE_BATCH_WINDOW_MS = 30_000;
 const BACKLOG_WINDOW_PATCH = 'writer-backlog-window';
 /** Histories recorded before the writer batched its writes replay without the batching timer. */
 const WRITE_BATCHING_PATCH = 'writer-batch-window';
