@@ -71,6 +71,12 @@ export const dateRecordsOptions = {
   },
 } satisfies ActivityOptions;
 
+/**
+ * A backfill date's pass waits its turn on a busy task queue (live dates' writes go first, and the worker runs a
+ * few activities at once): that wait is expected, so it is not counted as a store outage for an hour.
+ */
+export const backlogDateRecordsOptions = { ...dateRecordsOptions, scheduleToCloseTimeout: '1h' } satisfies ActivityOptions;
+
 /** Alerts: the activity already retries each channel quickly; these retries cover a channel outage. */
 export const alertOptions = {
   startToCloseTimeout: '1m',

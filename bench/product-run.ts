@@ -40,7 +40,12 @@ export interface ProductRunResult {
   latencyMs: LatencySummary;
   /** When the last of the season's triggers arrived, ms since the epoch. */
   lastTriggerAt: number;
+  /** Triggers slower than the paced target, and when into the run (s) their last completion was published. */
+  slow: { count: number; firstDueSeconds: number | null; lastDueSeconds: number | null };
 }
+
+/** The paced run's latency target: slower triggers are counted and placed in time, to tell what delayed them. */
+export const PACED_TARGET_MS = 250;
 
 /** Publishes the messages (at a rate, or all at once); records their ids, and when each message that readies a trigger was published. */
 async function publishSeason(pubsub: PubSub, messages: SeasonMessage[], ratePerSecond: number | undefined, publishedAt: Map<string, number>, messageIds: Map<string, string>): Promise<void> {
@@ -95,12 +100,15 @@ export async function runProduct(options: ProductRunOptions): Promise<ProductRun
   if (missing.length) log(`  ${missing.length} of ${keys.length} triggers missing, e.g. ${missing.slice(0, 3).join(', ')}`);
 
   const latencies: number[] = [];
+  const slowDue: number[] = [];
   let lastTriggerAt = started;
   for (const trigger of season.triggers) {
     const received = listener.received.get(trigger.key);
     const due = Math.max(...trigger.needs.map((need) => publishedAt.get(need) ?? Number.NaN));
     if (received !== undefined) lastTriggerAt = Math.max(lastTriggerAt, received);
-    if (received !== undefined && Number.isFinite(due)) latencies.push(received - due);
+    if (received === undefined || !Number.isFinite(due)) continue;
+    latencies.push(received - due);
+    if (received - due > PACED_TARGET_MS) slowDue.push((due - started) / 1000);
   }
   return {
     messages,
@@ -111,5 +119,6 @@ export async function runProduct(options: ProductRunOptions): Promise<ProductRun
     triggersReceived: keys.length - missing.length,
     latencyMs: latencySummary(latencies),
     lastTriggerAt,
+    slow: { count: slowDue.length, firstDueSeconds: slowDue.length ? Math.min(...slowDue) : null, lastDueSeconds: slowDue.length ? Math.max(...slowDue) : null },
   };
 }

@@ -52,6 +52,10 @@ export const sizeResultSchema = z.object({
     triggersExpected: z.number().int().positive(),
     triggersReceived: z.number().int().nonnegative(),
     latencyMs: latency,
+    /** Triggers over the 250 ms target and when into the paced run (s) they were due (absent in older reports). */
+    slow: z.object({ count: z.number().int().nonnegative(), firstDueSeconds: z.number().nullable(), lastDueSeconds: z.number().nullable() }).optional(),
+    /** CPU seconds per process during the paced run (absent in older reports). */
+    cpuSeconds: z.record(z.string(), z.number()).optional(),
     /** Medians (and 99th percentiles) from the paced dates' histories: where the latency goes inside Temporal. */
     breakdown: z.object({
       triggers: z.number().int().nonnegative(),

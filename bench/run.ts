@@ -19,7 +19,7 @@ import { waitForWritesDrained } from './write-drain';
 import { cacheMissCost } from './cache-miss';
 import { measureIngest } from './ingest';
 import { latencyBreakdown } from './latency-breakdown';
-import { runProduct } from './product-run';
+import { PACED_TARGET_MS, runProduct } from './product-run';
 import { benchReportSchema, currentCommit, formatTables, machineInfo, type BenchReport, type SizeResult } from './report';
 import { sampleRss, treeCpuSeconds } from './rss-sampler';
 import { DEFAULT_SEASON, generateSeason, type Season } from './season';
@@ -133,20 +133,29 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
     await terminateCeilingWorkflows(env.client, definition, ceilingMessages);
 
     const rss = sampleRss({ worker: env.worker.pid, bridge: env.bridge.pid });
-    const cpuBefore: Record<string, number> = { ...treeCpuSeconds(env.pids), bench: cpuSecondsOfThisProcess() };
+    const cpuSince = (): (() => Record<string, number>) => {
+      const before: Record<string, number> = { ...treeCpuSeconds(env.pids), bench: cpuSecondsOfThisProcess() };
+      return () => Object.fromEntries(Object.entries({ ...treeCpuSeconds(env.pids), bench: cpuSecondsOfThisProcess() }).map(([name, seconds]) => [name, Math.round((seconds - (before[name] ?? 0)) * 10) / 10]));
+    };
+    const describeCpu = (cpu: Record<string, number>): string => Object.entries(cpu).map(([n, s]) => `${n} ${s}`).join(', ');
+    const burstCpu = cpuSince();
     log('product run: whole season at once (Pub/Sub → bridge → workflows → triggers)');
     const burst = await runProduct({ pubsub: env.pubsub, bridgeMetricsUrl: env.bridgeMetricsUrl, listener, season: product, timeoutMs, log });
     log(`  ${burst.triggersReceived}/${burst.triggersExpected} triggers; backlog latency p99 ${burst.latencyMs.p99} ms`);
-    const cpuAfter = { ...treeCpuSeconds(env.pids), bench: cpuSecondsOfThisProcess() };
-    const cpuSeconds = Object.fromEntries(Object.entries(cpuAfter).map(([name, seconds]) => [name, Math.round((seconds - (cpuBefore[name] ?? 0)) * 10) / 10]));
-    log(`  CPU seconds until the last backlog trigger: ${Object.entries(cpuSeconds).map(([n, s]) => `${n} ${s}`).join(', ')}`);
+    const cpuSeconds = burstCpu();
+    log(`  CPU seconds until the last backlog trigger: ${describeCpu(cpuSeconds)}`);
 
     // At once, while the backlog's writes may still run: what a live date experiences during a backfill.
     const draining = waitForWritesDrained(env.endpoints, product, burst.lastTriggerAt, timeoutMs);
     const ratePerSecond = settings.pacedRate;
+    const pacedCpu = cpuSince();
     log(`paced run: ${paced.dates.length} dates at ${ratePerSecond.toFixed(0)} messages/s, started as the backlog's last trigger arrived`);
     const pacedResult = await runProduct({ pubsub: env.pubsub, bridgeMetricsUrl: env.bridgeMetricsUrl, listener, season: paced, ratePerSecond, timeoutMs, log });
     log(`  latency p50 ${pacedResult.latencyMs.p50} / p95 ${pacedResult.latencyMs.p95} / p99 ${pacedResult.latencyMs.p99} / max ${pacedResult.latencyMs.max} ms`);
+    const pacedCpuSeconds = pacedCpu();
+    log(`  CPU seconds during the paced run: ${describeCpu(pacedCpuSeconds)}`);
+    const { slow } = pacedResult;
+    if (slow.count) log(`  ${slow.count} triggers over ${PACED_TARGET_MS} ms, due ${slow.firstDueSeconds?.toFixed(0)}–${slow.lastDueSeconds?.toFixed(0)} s into the paced run`);
     const drain = await draining;
     const overlapped = drain.seconds === null || burst.lastTriggerAt + drain.seconds * 1000 > pacedResult.startedAt;
     log(
@@ -183,7 +192,7 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
         backlogLatencyMs: burst.latencyMs,
         writesDrained: drain,
       },
-      paced: { dates: paced.dates.length, ratePerSecond, duringBacklogWrites: overlapped, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs, breakdown, history: { ...pacedHistory, largest: pacedHistory.largest ?? history.largest } },
+      paced: { dates: paced.dates.length, ratePerSecond, duringBacklogWrites: overlapped, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs, slow: pacedResult.slow, cpuSeconds: pacedCpuSeconds, breakdown, history: { ...pacedHistory, largest: pacedHistory.largest ?? history.largest } },
       ceilings: { signalWithStart: signal, pubsub },
       fractionOfSignalWithStartCeiling: ingest.ingestPerSecond / signal.perSecond,
       fractionOfPubsubCeiling: ingest.ingestPerSecond / pubsub.perSecond,

@@ -90,6 +90,7 @@ async function main(): Promise<void> {
     ...(env.WORKER_WORKFLOW_TASK_POLLERS === 'autoscaling'
       ? { workflowTaskPollerBehavior: { type: 'autoscaling' as const, minimum: 2, initial: 4, maximum: env.WORKER_MAX_WORKFLOW_TASK_POLLS } }
       : { maxConcurrentWorkflowTaskPolls: env.WORKER_MAX_WORKFLOW_TASK_POLLS, nonStickyToStickyPollRatio: 1 }),
+    maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
     activities: workerActivities(transitionActivities, client, {
       definition,
       planning,

@@ -22,6 +22,13 @@ export const workerEnvShape = {
     .describe('date workflows kept in memory between tasks (0: none); an evicted one is replayed from its history on its next task'),
   WORKER_WORKFLOW_TASK_POLLERS: z.enum(['autoscaling', 'fixed']).default('autoscaling').describe('how the worker polls for workflow tasks'),
   WORKER_MAX_WORKFLOW_TASK_POLLS: z.coerce.number().int().min(2).max(100).default(20).describe('most workflow-task polls open at once'),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(8)
+    .describe("activities of the workflow's task queue (record writes, watchdogs) run at once; the rest wait on the server in priority order"),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
   ALERT_FLOOD_WINDOW_SECONDS: z.coerce
     .number()

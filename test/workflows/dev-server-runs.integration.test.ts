@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { devServerEnv } from '../harness';
+import { BACKLOG_DATE_PRIORITY } from '../../contract/date-priority';
 import { completionSignal, completionsSignal, operatorCommandUpdate } from '../../workflows/game-date/messages';
 import { completion, PHASE2, PHASE3, PHASE4 } from './completions';
 import { nonRetryable, RecordingActivities } from './recording-activities';
@@ -22,6 +23,11 @@ const HISTORY_FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
 function encodeHistory(history: temporal.api.history.v1.IHistory): Uint8Array {
   dropStackTraces(history);
   return temporal.api.history.v1.History.encode(history).finish();
+}
+
+/** A protobuf duration in milliseconds. */
+function durationMs(duration: temporal.api.history.v1.ITimerStartedEventAttributes['startToFireTimeout']): number {
+  return Number(duration?.seconds ?? 0) * 1000 + Math.round((duration?.nanos ?? 0) / 1e6);
 }
 
 function dropStackTraces(node: unknown): void {
@@ -89,6 +95,33 @@ describe('game-date workflow on the dev server', function () {
       assert.equal(transition(done, 'phase2_to_phase3').completed.length, PHASE2.length);
       assert.deepEqual(recorder.published.map((p) => p.topic), ['nba-phase3-trigger', 'nba-phase4-trigger']);
       await keepHistory(env, run, 'batched-completions');
+    });
+  });
+
+  it("a backfill date's writes: each pass gathers for one to two windows, and may wait an hour for a slot", async () => {
+    const backfillDate = nyDate(-30);
+    const windowMs = 200; // the test kit's window
+    await withDateWorkflow(env, { gameDate: backfillDate, start: { priority: { priorityKey: BACKLOG_DATE_PRIORITY } } }, async (run) => {
+      const { handle, until } = run;
+      // One completion per pass: each pass is its own gathering window.
+      for (const [index, name] of PHASE2.entries()) {
+        await handle.signal(completionSignal, completion(P2, name, backfillDate));
+        await until((s) => transition(s, 'phase2_to_phase3').completed.length === index + 1, `${name} written`);
+      }
+      await until((s) => transition(s, 'phase2_to_phase3').state === 'triggered', 'triggered');
+      const events = (await handle.fetchHistory()).events ?? [];
+      const summary = (event: temporal.api.history.v1.IHistoryEvent) => {
+        const data = event.userMetadata?.summary?.data;
+        return data ? String(JSON.parse(Buffer.from(data).toString('utf8'))) : '';
+      };
+      const windows = events.filter((e) => e.timerStartedEventAttributes && summary(e).startsWith('gather writes')).map((e) => durationMs(e.timerStartedEventAttributes!.startToFireTimeout));
+      assert.ok(windows.length >= PHASE2.length, `a window per pass, got ${windows.length}`);
+      for (const ms of windows) assert.ok(ms >= windowMs && ms <= 2 * windowMs, `window ${ms} ms outside ${windowMs}–${2 * windowMs} ms`);
+      assert.ok(new Set(windows).size > 1, `windows are spread, not all ${windows[0]} ms`);
+      const writes = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeDateRecords');
+      assert.ok(writes.length > 0);
+      for (const write of writes) assert.equal(durationMs(write.activityTaskScheduledEventAttributes!.scheduleToCloseTimeout), 3_600_000);
+      await keepHistory(env, run, 'backfill-spread-writes');
     });
   });
 

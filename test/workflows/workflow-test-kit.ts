@@ -51,8 +51,8 @@ export async function withDateWorkflow(
     definition?: PipelineDefinition;
     recorder?: RecordingActivities;
     input?: Partial<GameDateWorkflowInput>;
-    /** Start options beyond the test's defaults, e.g. the Web UI's static summary and details. */
-    start?: Partial<Pick<WorkflowStartOptions, 'workflowId' | 'staticSummary' | 'staticDetails'>>;
+    /** Start options beyond the test's defaults, e.g. the Web UI's static summary and details, or a backlog priority. */
+    start?: Partial<Pick<WorkflowStartOptions, 'workflowId' | 'staticSummary' | 'staticDetails' | 'priority'>>;
   },
   body: (run: DateRun) => Promise<void>,
 ): Promise<void> {

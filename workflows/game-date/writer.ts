@@ -7,7 +7,7 @@ import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched
 import type { Alert, DateRecordsFailureDetails, DateRecordsPart, ExecutionLogRow, TransitionActivities } from '../../activities/activity-contracts';
 import { RetryableActivityErrors } from '../../activities/activity-error-types';
 import { BACKLOG_DATE_PRIORITY } from '../../contract/date-priority';
-import { alertOptions, bigQueryOptions, dateRecordsOptions, firestoreOptions } from '../../activities/retry-policies';
+import { alertOptions, backlogDateRecordsOptions, bigQueryOptions, dateRecordsOptions, firestoreOptions } from '../../activities/retry-policies';
 import { describeFailure } from '../activity-failure-text';
 import { raise } from './alerts';
 import { transitionDefinition, type DateContext } from './date-context';
@@ -19,6 +19,7 @@ import { hasPendingWrites } from './state';
 const { projectCompletionDocument } = proxyActivities<TransitionActivities>(firestoreOptions);
 const { recordCompletionRows, recordExecutionLog, upsertCompletionStatus } = proxyActivities<TransitionActivities>(bigQueryOptions);
 const { writeDateRecords } = proxyActivities<TransitionActivities>(dateRecordsOptions);
+const { writeDateRecords: writeBacklogDateRecords } = proxyActivities<TransitionActivities>(backlogDateRecordsOptions);
 const { sendAlert } = proxyActivities<TransitionActivities>(alertOptions);
 
 const MIN_WRITE_RETRY_MS = MINUTE;
@@ -30,6 +31,13 @@ const WRITE_BATCH_WINDOW_MS = 2_000;
  */
 const BACKLOG_WRITE_BATCH_WINDOW_MS = 30_000;
 const BACKLOG_WINDOW_PATCH = 'writer-backlog-window';
+/**
+ * A backfill's dates all start gathering within seconds of each other, so with one fixed window they all write at
+ * once, while live dates are running. Since this patch each backlog pass gathers for 1 to 2 windows (the
+ * workflow's seeded random, so replay draws the same), spreading that burst; its writes may also wait longer on
+ * the queue (backlogDateRecordsOptions).
+ */
+const BACKLOG_SPREAD_PATCH = 'writer-backlog-spread';
 /** Histories recorded before the writer batched its writes replay without the batching timer. */
 const WRITE_BATCHING_PATCH = 'writer-batch-window';
 /** Since this patch a writer pass is one `writeDateRecords` activity; older histories replay one activity per write. */
@@ -54,6 +62,8 @@ export function startWriter(ctx: DateContext, onDelivered: () => void, givenBatc
   const { state } = ctx;
   const backlog = (workflowInfo().priority?.priorityKey ?? 0) >= BACKLOG_DATE_PRIORITY;
   const batchWindowMs = givenBatchWindowMs ?? (backlog && patched(BACKLOG_WINDOW_PATCH) ? BACKLOG_WRITE_BATCH_WINDOW_MS : WRITE_BATCH_WINDOW_MS);
+  const spread = backlog && patched(BACKLOG_SPREAD_PATCH);
+  const records = spread ? writeBacklogDateRecords : writeDateRecords;
   let stopping = false;
   let busy = false;
   const loop = (async () => {
@@ -62,9 +72,12 @@ export function startWriter(ctx: DateContext, onDelivered: () => void, givenBatc
       if (stopping) return;
       // A date's completions come in bursts (a phase's processors finish together, producers deliver twice):
       // gathering them for a moment writes the burst with one set of activities instead of one set per message.
-      if (patched(WRITE_BATCHING_PATCH)) await sleep(batchWindowMs, { summary: `gather writes for ${batchWindowMs / 1000} s` });
+      if (patched(WRITE_BATCHING_PATCH)) {
+        const windowMs = spread ? Math.round(batchWindowMs * (1 + Math.random())) : batchWindowMs;
+        await sleep(windowMs, { summary: `gather writes for ${Math.round(windowMs / 1000)} s` });
+      }
       busy = true;
-      const delivered = await flushWrites(ctx);
+      const delivered = await flushWrites(ctx, records);
       busy = false;
       afterPass();
       if (delivered) {
@@ -90,7 +103,7 @@ export function startWriter(ctx: DateContext, onDelivered: () => void, givenBatc
 }
 
 /** One pass: alerts, records, alerts again (the records may have raised some). True when every store accepted. */
-async function flushWrites(ctx: DateContext): Promise<boolean> {
+async function flushWrites(ctx: DateContext, records: typeof writeDateRecords): Promise<boolean> {
   const { state } = ctx;
   // A store that failed in this pass is not tried again until the next one: its retry budget is spent.
   const down = new Set<Store>();
@@ -105,14 +118,14 @@ async function flushWrites(ctx: DateContext): Promise<boolean> {
     }
   };
   await deliverAlerts();
-  if (patched(DATE_RECORDS_PATCH)) await writeRecordsInOneActivity(ctx, down);
+  if (patched(DATE_RECORDS_PATCH)) await writeRecordsInOneActivity(ctx, down, records);
   else await writeRecordsOneByOne(ctx, write, down);
   await deliverAlerts();
   return down.size === 0;
 }
 
 /** Everything queued, in one `writeDateRecords`; what it could not write stays queued for the next pass. */
-async function writeRecordsInOneActivity(ctx: DateContext, down: Set<Store>): Promise<void> {
+async function writeRecordsInOneActivity(ctx: DateContext, down: Set<Store>, records: typeof writeDateRecords): Promise<void> {
   const { state, gameDate } = ctx;
   // Each item leaves its queue before the write starts, so a change queued meanwhile is written again.
   const projectionNames = state.dirtyProjections.splice(0);
@@ -129,7 +142,7 @@ async function writeRecordsInOneActivity(ctx: DateContext, down: Set<Store>): Pr
   if (!stores.firestore && !stores.bigquery) return;
   let failure: unknown = null;
   try {
-    await writeDateRecords.executeWithOptions({ summary: recordsSummary(input) }, [input]);
+    await records.executeWithOptions({ summary: recordsSummary(input) }, [input]);
   } catch (error) {
     if (isCancellation(error)) throw error;
     failure = error;
