@@ -27,8 +27,8 @@ export const workerEnvShape = {
     .int()
     .min(1)
     .max(1000)
-    .default(8)
-    .describe("activities of the workflow's task queue (record writes, watchdogs) run at once; the rest wait on the server in priority order"),
+    .default(100)
+    .describe("activities of the workflow's task queue (record writes, watchdogs) run at once; the rest wait on the server, live dates' first"),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
   ALERT_FLOOD_WINDOW_SECONDS: z.coerce
     .number()
