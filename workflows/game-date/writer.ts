@@ -33,9 +33,9 @@ const BACKLOG_WRITE_BATCH_WINDOW_MS = 30_000;
 const BACKLOG_WINDOW_PATCH = 'writer-backlog-window';
 /**
  * A backfill's dates all start gathering within seconds of each other, so with one fixed window they all write at
- * once, while live dates are running. Since this patch each backlog pass gathers for 1 to 2 windows (the
- * workflow's seeded random, so replay draws the same), spreading that burst; its writes may also wait longer on
- * the queue (backlogDateRecordsOptions).
+ * once, while live dates are running. Since this patch each backlog pass gathers for 0.5 to 1.5 windows (the
+ * workflow's seeded random, so replay draws the same): the same 30 s on average, but no longer in step; its
+ * writes may also wait longer on the queue (backlogDateRecordsOptions).
  */
 const BACKLOG_SPREAD_PATCH = 'writer-backlog-spread';
 /** Histories recorded before the writer batched its writes replay without the batching timer. */
@@ -73,7 +73,7 @@ export function startWriter(ctx: DateContext, onDelivered: () => void, givenBatc
       // A date's completions come in bursts (a phase's processors finish together, producers deliver twice):
       // gathering them for a moment writes the burst with one set of activities instead of one set per message.
       if (patched(WRITE_BATCHING_PATCH)) {
-        const windowMs = spread ? Math.round(batchWindowMs * (1 + Math.random())) : batchWindowMs;
+        const windowMs = spread ? Math.round(batchWindowMs * (0.5 + Math.random())) : batchWindowMs;
         await sleep(windowMs, { summary: `gather writes for ${Math.round(windowMs / 1000)} s` });
       }
       busy = true;
