@@ -72,8 +72,8 @@ export const dateRecordsOptions = {
 } satisfies ActivityOptions;
 
 /**
- * A backfill date's pass waits its turn on a busy task queue (live dates' writes go first, and the worker runs a
- * few activities at once): that wait is expected, so it is not counted as a store outage for an hour.
+ * A backfill date's pass waits its turn on a busy task queue (live dates' writes go first, and the worker runs
+ * `WORKER_MAX_CONCURRENT_ACTIVITIES` at once): that wait is expected, so it is not counted as a store outage for an hour.
  */
 export const backlogDateRecordsOptions = { ...dateRecordsOptions, scheduleToCloseTimeout: '1h' } satisfies ActivityOptions;
 
