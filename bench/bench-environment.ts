@@ -105,6 +105,34 @@ export async function startBenchEnvironment(options: BenchEnvironmentOptions): P
 }
 
 /** Sum of the bridge's acknowledged-message counter (signalled and dead-lettered, not redeliveries of signalled ones), from its /metrics. */
+/** Series the bench reads from the bridge's /metrics to tell where a completion waited inside it. */
+const BRIDGE_SERIES = /^bridge_(signal_latency_seconds_(bucket|count|sum)|signal_retries_total|messages_(nacked|redelivered|received)_total)\b/;
+
+/** The bridge's signal, retry, nack and delivery series (name{labels} → value), to diff around a run. */
+export async function bridgeSignalSeries(metricsUrl: string): Promise<Map<string, number>> {
+  const text = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text());
+  const series = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!BRIDGE_SERIES.test(line)) continue;
+    const at = line.lastIndexOf(' ');
+    series.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return series;
+}
+
+/** What changed between two readings of bridgeSignalSeries, summed over topics: only the series that moved. */
+export function bridgeSeriesDelta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const [series, value] of after) {
+    const moved = value - (before.get(series) ?? 0);
+    if (moved === 0) continue;
+    // Topic labels are summed away: the question is where the bridge spent the time, not on which topic.
+    const name = series.replace(/topic="[^"]*",?/, '').replace('{}', '');
+    delta[name] = Math.round(((delta[name] ?? 0) + moved) * 1000) / 1000;
+  }
+  return delta;
+}
+
 export async function bridgeAcknowledged(metricsUrl: string): Promise<number> {
   const text = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text());
   let sum = 0;

@@ -1,65 +1,109 @@
 /**
- * Where a trigger's latency goes, read from the date's own history: for each publishTrigger activity, the
- * signal that preceded it, when the activity was scheduled, started and completed, and when the trigger
- * reached the bench. Medians and 99th percentiles over the sampled dates, in milliseconds: the tail of the total
- * latency is in one of these parts, or outside Temporal (Pub/Sub hops and the bridge) when none of them has it.
+ * Where a trigger's latency goes. For each publishTrigger activity of the sampled dates, the date's history
+ * gives the signal that preceded it and when the activity was scheduled, started and completed; the bench
+ * adds when the readying completion was published and when the trigger reached it. So every part of the path
+ * is measured: publish → signal accepted (Pub/Sub delivery to the bridge and its signal call), the workflow
+ * task, the activity queue, the publish itself, and completed → received (Pub/Sub delivery to the reader).
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { gameDateWorkflowId } from '../workflows/game-date/messages';
-import { latencySummary, type LatencySummary } from './latency';
+import { latencySummary } from './latency';
+import { triggerKeyOf } from './season';
 
 const { EventType } = temporal.api.enums.v1;
 
+/** The parts of one trigger's path, in milliseconds, in order. */
+export const LATENCY_PARTS = ['publishedToSignalMs', 'signalToScheduledMs', 'scheduledToStartedMs', 'startedToCompletedMs', 'completedToReceivedMs'] as const;
+export type LatencyPart = (typeof LATENCY_PARTS)[number];
+export type LatencyParts = Record<LatencyPart, number | null>;
+
 export interface LatencyBreakdown {
   triggers: number;
-  /** Signal accepted → publishTrigger scheduled (workflow task wait and run). */
+  /** Medians of each part (publishedToSignal and completedToReceived only for triggers the bench timed). */
+  publishedToSignalMs: number | null;
   signalToScheduledMs: number | null;
-  /** Scheduled → started (activity task queue wait). */
   scheduledToStartedMs: number | null;
-  /** Started → completed (the publish itself). */
   startedToCompletedMs: number | null;
-  /** The same parts' 99th percentiles. */
-  p99: { signalToScheduledMs: number | null; scheduledToStartedMs: number | null; startedToCompletedMs: number | null };
+  completedToReceivedMs: number | null;
+  p99: LatencyParts;
+  /** The slowest triggers end to end, with their parts: which hop the tail waits in. */
+  slowest: ({ key: string; totalMs: number } & LatencyParts)[];
+}
+
+/** A trigger as the bench saw it: when its last needed completion was published and when it arrived. */
+export interface TimedTrigger {
+  dueAt: number;
+  receivedAt: number;
 }
 
 function millis(time: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
   return Number(time?.seconds ?? 0) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
 }
 
-export async function latencyBreakdown(client: Client, pipeline: string, dates: string[]): Promise<LatencyBreakdown> {
-  const toScheduled: number[] = [];
-  const toStarted: number[] = [];
-  const toCompleted: number[] = [];
+/** The bench's key of a publishTrigger activity, from its input (transition and the first message's data). */
+function triggerKeyOfActivity(event: temporal.api.history.v1.IHistoryEvent): string | null {
+  const data = event.activityTaskScheduledEventAttributes?.input?.payloads?.[0]?.data;
+  if (!data) return null;
+  try {
+    const input = JSON.parse(Buffer.from(data).toString('utf8')) as { transition?: string; messages?: { data?: Record<string, unknown> }[] };
+    return triggerKeyOf(input.transition ?? '', input.messages?.[0]?.data ?? {});
+  } catch {
+    return null;
+  }
+}
+
+const SLOWEST = 5;
+
+export async function latencyBreakdown(client: Client, pipeline: string, dates: string[], timed: Map<string, TimedTrigger>): Promise<LatencyBreakdown> {
+  const rows: ({ key: string; totalMs: number | null } & LatencyParts)[] = [];
   for (const date of dates) {
     const history = await client.workflow.getHandle(gameDateWorkflowId(pipeline, date)).fetchHistory();
-    const events = history.events ?? [];
     let lastSignal = 0;
-    const scheduled = new Map<number, number>();
-    const started = new Map<number, number>();
-    for (const event of events) {
+    // Scheduled event id → the row being filled in for that activity.
+    const open = new Map<number, { row: (typeof rows)[number]; scheduledAt: number; startedAt?: number; completedAt?: number }>();
+    for (const event of history.events ?? []) {
       const at = millis(event.eventTime);
-      const id = Number(event.eventId);
       if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) lastSignal = at;
       if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && event.activityTaskScheduledEventAttributes?.activityType?.name === 'publishTrigger') {
-        scheduled.set(id, at);
-        toScheduled.push(at - lastSignal);
+        const key = triggerKeyOfActivity(event) ?? '';
+        const bench = timed.get(key);
+        const row = {
+          key,
+          totalMs: bench ? bench.receivedAt - bench.dueAt : null,
+          publishedToSignalMs: bench ? lastSignal - bench.dueAt : null,
+          signalToScheduledMs: at - lastSignal,
+          scheduledToStartedMs: null,
+          startedToCompletedMs: null,
+          completedToReceivedMs: null,
+        };
+        rows.push(row);
+        open.set(Number(event.eventId), { row, scheduledAt: at });
       }
-      const startedOf = Number(event.activityTaskStartedEventAttributes?.scheduledEventId ?? 0);
-      if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED && scheduled.has(startedOf)) {
-        started.set(startedOf, at);
-        toStarted.push(at - scheduled.get(startedOf)!);
+      const started = open.get(Number(event.activityTaskStartedEventAttributes?.scheduledEventId ?? 0));
+      if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED && started) {
+        started.row.scheduledToStartedMs = at - started.scheduledAt;
+        started.startedAt = at;
       }
-      const completedOf = Number(event.activityTaskCompletedEventAttributes?.scheduledEventId ?? 0);
-      if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && started.has(completedOf)) toCompleted.push(at - started.get(completedOf)!);
+      const completed = open.get(Number(event.activityTaskCompletedEventAttributes?.scheduledEventId ?? 0));
+      if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && completed?.startedAt !== undefined) {
+        completed.row.startedToCompletedMs = at - completed.startedAt;
+        const bench = timed.get(completed.row.key);
+        if (bench) completed.row.completedToReceivedMs = bench.receivedAt - at;
+      }
     }
   }
-  const [scheduled, started, completed] = [toScheduled, toStarted, toCompleted].map(latencySummary) as [LatencySummary, LatencySummary, LatencySummary];
+  const summaries = Object.fromEntries(
+    LATENCY_PARTS.map((part) => [part, latencySummary(rows.map((row) => row[part]).filter((ms): ms is number => ms !== null))]),
+  ) as Record<LatencyPart, ReturnType<typeof latencySummary>>;
+  const slowest = rows
+    .filter((row): row is typeof row & { totalMs: number } => row.totalMs !== null)
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .slice(0, SLOWEST);
   return {
-    triggers: toScheduled.length,
-    signalToScheduledMs: scheduled.p50,
-    scheduledToStartedMs: started.p50,
-    startedToCompletedMs: completed.p50,
-    p99: { signalToScheduledMs: scheduled.p99, scheduledToStartedMs: started.p99, startedToCompletedMs: completed.p99 },
+    triggers: rows.length,
+    ...(Object.fromEntries(LATENCY_PARTS.map((part) => [part, summaries[part].p50])) as LatencyParts),
+    p99: Object.fromEntries(LATENCY_PARTS.map((part) => [part, summaries[part].p99])) as LatencyParts,
+    slowest,
   };
 }

@@ -5,6 +5,7 @@
 import type { PubSub } from '@google-cloud/pubsub';
 import { bridgeAcknowledged } from './bench-environment';
 import { latencySummary, type LatencySummary } from './latency';
+import type { TimedTrigger } from './latency-breakdown';
 import type { Season, SeasonMessage } from './season';
 import type { TriggerListener } from './trigger-listener';
 
@@ -38,6 +39,8 @@ export interface ProductRunResult {
   triggersReceived: number;
   /** Last completion of a transition published → its trigger received. */
   latencyMs: LatencySummary;
+  /** Trigger key → when its last needed completion was published and when it arrived, for latencyBreakdown. */
+  timed: Map<string, TimedTrigger>;
   /** When the last of the season's triggers arrived, ms since the epoch. */
   lastTriggerAt: number;
   /** Triggers slower than the paced target, and when into the run (s) their last completion was published. */
@@ -101,6 +104,7 @@ export async function runProduct(options: ProductRunOptions): Promise<ProductRun
 
   const latencies: number[] = [];
   const slowDue: number[] = [];
+  const timed = new Map<string, TimedTrigger>();
   let lastTriggerAt = started;
   for (const trigger of season.triggers) {
     const received = listener.received.get(trigger.key);
@@ -108,6 +112,7 @@ export async function runProduct(options: ProductRunOptions): Promise<ProductRun
     if (received !== undefined) lastTriggerAt = Math.max(lastTriggerAt, received);
     if (received === undefined || !Number.isFinite(due)) continue;
     latencies.push(received - due);
+    timed.set(trigger.key, { dueAt: due, receivedAt: received });
     if (received - due > PACED_TARGET_MS) slowDue.push((due - started) / 1000);
   }
   return {
@@ -118,6 +123,7 @@ export async function runProduct(options: ProductRunOptions): Promise<ProductRun
     triggersExpected: keys.length,
     triggersReceived: keys.length - missing.length,
     latencyMs: latencySummary(latencies),
+    timed,
     lastTriggerAt,
     slow: { count: slowDue.length, firstDueSeconds: slowDue.length ? Math.min(...slowDue) : null, lastDueSeconds: slowDue.length ? Math.max(...slowDue) : null },
   };

@@ -56,14 +56,22 @@ export const sizeResultSchema = z.object({
     slow: z.object({ count: z.number().int().nonnegative(), firstDueSeconds: z.number().nullable(), lastDueSeconds: z.number().nullable() }).optional(),
     /** CPU seconds per process during the paced run (absent in older reports). */
     cpuSeconds: z.record(z.string(), z.number()).optional(),
+    /** The bridge's signal latency buckets, retries, nacks and deliveries that moved during the paced run (absent in older reports). */
+    bridge: z.record(z.string(), z.number()).optional(),
     /** Medians (and 99th percentiles) from the paced dates' histories: where the latency goes inside Temporal. */
     breakdown: z.object({
       triggers: z.number().int().nonnegative(),
+      /** Completion published → the signal carrying it accepted: Pub/Sub delivery and the bridge (absent in older reports). */
+      publishedToSignalMs: z.number().nullable().optional(),
       signalToScheduledMs: z.number().nullable(),
       scheduledToStartedMs: z.number().nullable(),
       startedToCompletedMs: z.number().nullable(),
+      /** publishTrigger completed → the trigger received by the bench: Pub/Sub delivery (absent in older reports). */
+      completedToReceivedMs: z.number().nullable().optional(),
       /** The same parts' 99th percentiles (absent in older reports). */
-      p99: z.object({ signalToScheduledMs: z.number().nullable(), scheduledToStartedMs: z.number().nullable(), startedToCompletedMs: z.number().nullable() }).optional(),
+      p99: z.record(z.string(), z.number().nullable()).optional(),
+      /** The slowest triggers end to end, with their parts (absent in older reports). */
+      slowest: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.null()]))).optional(),
     }),
     /** History size of the paced dates, whose messages trickle in as they do in production. */
     history: historySummary,

@@ -12,13 +12,13 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
-import { startBenchEnvironment, type BenchEnvironment } from './bench-environment';
+import { bridgeSeriesDelta, bridgeSignalSeries, startBenchEnvironment, type BenchEnvironment } from './bench-environment';
 import { pubsubCeiling, signalWithStartCeiling, terminateCeilingWorkflows } from './ceilings';
 import { historyStats } from './history-stats';
 import { waitForWritesDrained } from './write-drain';
 import { cacheMissCost } from './cache-miss';
 import { measureIngest } from './ingest';
-import { latencyBreakdown } from './latency-breakdown';
+import { LATENCY_PARTS, latencyBreakdown, type LatencyPart, type LatencyParts } from './latency-breakdown';
 import { PACED_TARGET_MS, runProduct } from './product-run';
 import { benchReportSchema, currentCommit, formatTables, machineInfo, type BenchReport, type SizeResult } from './report';
 import { sampleRss, treeCpuSeconds } from './rss-sampler';
@@ -26,6 +26,13 @@ import { DEFAULT_SEASON, generateSeason, type Season } from './season';
 import { TriggerListener } from './trigger-listener';
 
 const TASK_QUEUE = 'phase-orchestrator-bench';
+const PART_LABELS: Record<LatencyPart, string> = {
+  publishedToSignalMs: 'published → signal accepted',
+  signalToScheduledMs: '→ publishTrigger scheduled',
+  scheduledToStartedMs: '→ started',
+  startedToCompletedMs: '→ published',
+  completedToReceivedMs: '→ received',
+};
 /** No worker polls it: the signalWithStart ceiling measures the Temporal server alone (see signalWithStartCeiling). */
 const CEILING_TASK_QUEUE = `${TASK_QUEUE}-ceiling`;
 const PRODUCT_FIRST_DATE = '2001-01-01';
@@ -150,9 +157,12 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
     const ratePerSecond = settings.pacedRate;
     const pacedCpu = cpuSince();
     log(`paced run: ${paced.dates.length} dates at ${ratePerSecond.toFixed(0)} messages/s, started as the backlog's last trigger arrived`);
+    const bridgeBefore = await bridgeSignalSeries(env.bridgeMetricsUrl);
     const pacedResult = await runProduct({ pubsub: env.pubsub, bridgeMetricsUrl: env.bridgeMetricsUrl, listener, season: paced, ratePerSecond, timeoutMs, log });
     log(`  latency p50 ${pacedResult.latencyMs.p50} / p95 ${pacedResult.latencyMs.p95} / p99 ${pacedResult.latencyMs.p99} / max ${pacedResult.latencyMs.max} ms`);
     const pacedCpuSeconds = pacedCpu();
+    const bridgeDuringPaced = bridgeSeriesDelta(bridgeBefore, await bridgeSignalSeries(env.bridgeMetricsUrl));
+    log(`  bridge during the paced run: ${Object.entries(bridgeDuringPaced).map(([name, value]) => `${name} ${value}`).join(', ')}`);
     log(`  CPU seconds during the paced run: ${describeCpu(pacedCpuSeconds)}`);
     const { slow } = pacedResult;
     if (slow.count) log(`  ${slow.count} triggers over ${PACED_TARGET_MS} ms, due ${slow.firstDueSeconds?.toFixed(0)}–${slow.lastDueSeconds?.toFixed(0)} s into the paced run`);
@@ -175,9 +185,11 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
 
     const pacedHistory = await historyStats({ client: env.client, pipeline: definition.pipeline, dates: paced.dates, messagesPerDate: messagesPerDate(paced), maxSample: settings.historySample, settleTimeoutMs: 60_000 });
     log(`  paced history: ${pacedHistory.eventsPerDate.toFixed(1)} events/date, ${pacedHistory.eventsPerCompletion.toFixed(2)} events/completion, largest ${pacedHistory.largest?.events}`);
-    const breakdown = await latencyBreakdown(env.client, definition.pipeline, paced.dates);
-    log(`  median parts: signal → publishTrigger scheduled ${breakdown.signalToScheduledMs} ms, → started ${breakdown.scheduledToStartedMs} ms, → published ${breakdown.startedToCompletedMs} ms (rest: Pub/Sub hops and the bridge)`);
-    log(`  p99 parts: signal → publishTrigger scheduled ${breakdown.p99.signalToScheduledMs} ms, → started ${breakdown.p99.scheduledToStartedMs} ms, → published ${breakdown.p99.startedToCompletedMs} ms`);
+    const breakdown = await latencyBreakdown(env.client, definition.pipeline, paced.dates, pacedResult.timed);
+    const describeParts = (parts: LatencyParts): string => LATENCY_PARTS.map((part) => `${PART_LABELS[part]} ${parts[part]}`).join(', ');
+    log(`  median parts (ms): ${describeParts(breakdown)}`);
+    log(`  p99 parts (ms): ${describeParts(breakdown.p99)}`);
+    for (const trigger of breakdown.slowest) log(`  slow ${trigger.key} ${trigger.totalMs} ms: ${describeParts(trigger)}`);
     const peaks = rss.peaks();
     rss.stop();
 
@@ -192,7 +204,7 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
         backlogLatencyMs: burst.latencyMs,
         writesDrained: drain,
       },
-      paced: { dates: paced.dates.length, ratePerSecond, duringBacklogWrites: overlapped, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs, slow: pacedResult.slow, cpuSeconds: pacedCpuSeconds, breakdown, history: { ...pacedHistory, largest: pacedHistory.largest ?? history.largest } },
+      paced: { dates: paced.dates.length, ratePerSecond, duringBacklogWrites: overlapped, triggersExpected: pacedResult.triggersExpected, triggersReceived: pacedResult.triggersReceived, latencyMs: pacedResult.latencyMs, slow: pacedResult.slow, cpuSeconds: pacedCpuSeconds, bridge: bridgeDuringPaced, breakdown, history: { ...pacedHistory, largest: pacedHistory.largest ?? history.largest } },
       ceilings: { signalWithStart: signal, pubsub },
       fractionOfSignalWithStartCeiling: ingest.ingestPerSecond / signal.perSecond,
       fractionOfPubsubCeiling: ingest.ingestPerSecond / pubsub.perSecond,

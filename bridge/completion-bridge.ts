@@ -31,6 +31,14 @@ import type { BridgeMetrics } from './bridge-metrics';
 import { DeadLetterAlerts } from './dead-letter-alerts';
 import type { TemporalReachability } from './temporal-reachability';
 
+/**
+ * The longest wait before a closed streaming pull is opened again. The client's default is 60 s, and its back-off
+ * only resets when a message arrives: a subscription idle for minutes (an emulator before 0.8.32 answers no
+ * keepalive, so its idle streams close every 45 s; a flaky network does the same) reached it, and a live date's
+ * next completion waited up to a minute to be delivered. Reopening a stream is one local call.
+ */
+const STREAM_RETRY_MAX_BACKOFF = Duration.from({ millis: 200 });
+
 export interface CompletionBridgeOptions {
   pubsub: PubSub;
   client: Client;
@@ -187,7 +195,7 @@ export class CompletionBridge {
     const deadline = Duration.from({ seconds: this.options.ackDeadlineSeconds });
     const subscription = this.options.pubsub.subscription(name, {
       flowControl: { maxMessages: this.options.maxInFlight, allowExcessMessages: false },
-      streamingOptions: { maxStreams: this.options.streamsPerSubscription },
+      streamingOptions: { maxStreams: this.options.streamsPerSubscription, retryMaxBackoff: STREAM_RETRY_MAX_BACKOFF },
       minAckDeadline: deadline,
       maxAckDeadline: deadline,
       // Leases of held messages are extended for longer than they may be held.
