@@ -80,6 +80,8 @@ async function main(): Promise<void> {
   const watchdogStatus = createWatchdogStatus();
   const scheduleIds = watchdogConfig.enabled ? watchdogScheduleIds({ pipeline: definition.pipeline, config: watchdogConfig, planning: planning !== null }) : [];
 
+  // A poll holds a slot's worth of work once it returns: more polls than slots would only wait.
+  const workflowTaskPolls = Math.min(env.WORKER_MAX_WORKFLOW_TASK_POLLS, env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS);
   const worker = await Worker.create({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -88,8 +90,9 @@ async function main(): Promise<void> {
     // The SDK's default scales with the heap limit, so every open date stayed cached.
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     ...(env.WORKER_WORKFLOW_TASK_POLLERS === 'autoscaling'
-      ? { workflowTaskPollerBehavior: { type: 'autoscaling' as const, minimum: 2, initial: 4, maximum: env.WORKER_MAX_WORKFLOW_TASK_POLLS } }
-      : { maxConcurrentWorkflowTaskPolls: env.WORKER_MAX_WORKFLOW_TASK_POLLS, nonStickyToStickyPollRatio: 1 }),
+      ? { workflowTaskPollerBehavior: { type: 'autoscaling' as const, minimum: 2, initial: Math.min(4, workflowTaskPolls), maximum: workflowTaskPolls } }
+      : { maxConcurrentWorkflowTaskPolls: workflowTaskPolls, nonStickyToStickyPollRatio: 1 }),
+    maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
     activities: workerActivities(transitionActivities, client, {
       definition,

@@ -29,6 +29,13 @@ export const workerEnvShape = {
     .max(1000)
     .default(100)
     .describe("activities of the workflow's task queue (record writes, watchdogs) run at once; the rest wait on the server, live dates' first"),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(1000)
+    .default(40)
+    .describe('workflow tasks the worker holds at once; they run one after another on its workflow thread, so a live date\'s task waits behind those already taken, while in the server it passes the backlog\'s'),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
   ALERT_FLOOD_WINDOW_SECONDS: z.coerce
     .number()
