@@ -34,7 +34,7 @@ export const workerEnvShape = {
     .int()
     .min(2)
     .max(1000)
-    .default(40)
+    .default(4)
     .describe('workflow tasks the worker holds at once; they run one after another on its workflow thread, so a live date\'s task waits behind those already taken, while in the server it passes the backlog\'s'),
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('how long /health answers are cached'),
   ALERT_FLOOD_WINDOW_SECONDS: z.coerce
