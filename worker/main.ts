@@ -34,7 +34,7 @@ import { configStep, runService, ServiceConfigError } from '../service/startup';
 import { describeTemporalConnection, temporalConnectError, temporalConnectionOptions } from '../service/temporal-connection';
 import { startTracing } from '../service/tracing';
 import { createTriggerWorker } from './trigger-worker';
-import { loadWorkerConfig } from './worker-config';
+import { loadWorkerConfig, workflowTaskOptions } from './worker-config';
 import { bundleWorkflowsInChild, prebuiltWorkflowBundle } from './workflow-bundle';
 import { workerActivities } from './worker-activities';
 import { workflowFailureErrorTypes } from './workflow-failure-policy';
@@ -80,8 +80,6 @@ async function main(): Promise<void> {
   const watchdogStatus = createWatchdogStatus();
   const scheduleIds = watchdogConfig.enabled ? watchdogScheduleIds({ pipeline: definition.pipeline, config: watchdogConfig, planning: planning !== null }) : [];
 
-  // A poll holds a slot's worth of work once it returns: more polls than slots would only wait.
-  const workflowTaskPolls = Math.min(env.WORKER_MAX_WORKFLOW_TASK_POLLS, env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS);
   const worker = await Worker.create({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -89,10 +87,7 @@ async function main(): Promise<void> {
     workflowBundle: await workflowBundle,
     // The SDK's default scales with the heap limit, so every open date stayed cached.
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
-    ...(env.WORKER_WORKFLOW_TASK_POLLERS === 'autoscaling'
-      ? { workflowTaskPollerBehavior: { type: 'autoscaling' as const, minimum: 2, initial: Math.min(4, workflowTaskPolls), maximum: workflowTaskPolls } }
-      : { maxConcurrentWorkflowTaskPolls: workflowTaskPolls, nonStickyToStickyPollRatio: 1 }),
-    maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    ...workflowTaskOptions(env),
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
     activities: workerActivities(transitionActivities, client, {
       definition,

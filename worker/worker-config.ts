@@ -5,6 +5,7 @@ import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { bindHostShape, googleEnvShape, logLevelShape, parseServiceEnv } from '../service/service-environment';
 import { portVar, temporalEnvShape, tracingEnvShape } from '../service/environment-schema';
 import { configStep } from '../service/startup';
+import type { WorkerOptions } from '@temporalio/worker';
 import { z } from 'zod';
 
 export const workerEnvShape = {
@@ -63,4 +64,17 @@ function parseWorkerEnv(env: NodeJS.ProcessEnv) {
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = parseWorkerEnv(env);
   return configStep('worker', () => ({ env: parsed, alertConfig: loadAlertConfig(env), definition: loadPipelineDefinition(parsed.PIPELINE_DEFINITION) }));
+}
+
+type WorkflowTaskOptions = Pick<WorkerOptions, 'maxConcurrentWorkflowTaskExecutions' | 'workflowTaskPollerBehavior' | 'maxConcurrentWorkflowTaskPolls' | 'nonStickyToStickyPollRatio'>;
+
+/** Workflow-task slots and polls: a poll that returns holds a slot, so there are never more polls than slots. */
+export function workflowTaskOptions(env: Pick<WorkerConfig['env'], 'WORKER_WORKFLOW_TASK_POLLERS' | 'WORKER_MAX_WORKFLOW_TASK_POLLS' | 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS'>): WorkflowTaskOptions {
+  const polls = Math.min(env.WORKER_MAX_WORKFLOW_TASK_POLLS, env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS);
+  return {
+    maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    ...(env.WORKER_WORKFLOW_TASK_POLLERS === 'autoscaling'
+      ? { workflowTaskPollerBehavior: { type: 'autoscaling' as const, minimum: 2, initial: Math.min(4, polls), maximum: polls } }
+      : { maxConcurrentWorkflowTaskPolls: polls, nonStickyToStickyPollRatio: 1 }),
+  };
 }
