@@ -104,13 +104,12 @@ export async function startBenchEnvironment(options: BenchEnvironmentOptions): P
   }
 }
 
-/** Sum of the bridge's acknowledged-message counter (signalled and dead-lettered, not redeliveries of signalled ones), from its /metrics. */
 /** Series the bench reads from the bridge's /metrics to tell where a completion waited inside it. */
 const BRIDGE_SERIES = /^bridge_(signal_latency_seconds_(bucket|count|sum)|signal_retries_total|messages_(nacked|redelivered|received)_total)\b/;
 
 /** The bridge's signal, retry, nack and delivery series (name{labels} → value), to diff around a run. */
 export async function bridgeSignalSeries(metricsUrl: string): Promise<Map<string, number>> {
-  const text = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text());
+  const text = await bridgeMetricsText(metricsUrl);
   const series = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (!BRIDGE_SERIES.test(line)) continue;
@@ -133,8 +132,13 @@ export function bridgeSeriesDelta(before: Map<string, number>, after: Map<string
   return delta;
 }
 
+function bridgeMetricsText(metricsUrl: string): Promise<string> {
+  return fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text());
+}
+
+/** Sum of the bridge's acknowledged-message counter (signalled and dead-lettered, not redeliveries of signalled ones), from its /metrics. */
 export async function bridgeAcknowledged(metricsUrl: string): Promise<number> {
-  const text = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text());
+  const text = await bridgeMetricsText(metricsUrl);
   let sum = 0;
   for (const line of text.split('\n')) {
     if (line.startsWith('bridge_messages_acknowledged_total{') && !line.includes('outcome="already_signalled"')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
