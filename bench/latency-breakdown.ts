@@ -14,21 +14,29 @@ import { triggerKeyOf } from './season';
 const { EventType } = temporal.api.enums.v1;
 
 /** The parts of one trigger's path, in milliseconds, in order. */
-export const LATENCY_PARTS = ['publishedToSignalMs', 'signalToScheduledMs', 'scheduledToStartedMs', 'startedToCompletedMs', 'completedToReceivedMs'] as const;
-export type LatencyPart = (typeof LATENCY_PARTS)[number];
+const LATENCY_PARTS = ['publishedToSignalMs', 'signalToScheduledMs', 'scheduledToStartedMs', 'startedToCompletedMs', 'completedToReceivedMs'] as const;
+type LatencyPart = (typeof LATENCY_PARTS)[number];
 export type LatencyParts = Record<LatencyPart, number | null>;
 
-export interface LatencyBreakdown {
+/** Each part's median (publishedToSignal and completedToReceived only for triggers the bench timed). */
+export interface LatencyBreakdown extends LatencyParts {
   triggers: number;
-  /** Medians of each part (publishedToSignal and completedToReceived only for triggers the bench timed). */
-  publishedToSignalMs: number | null;
-  signalToScheduledMs: number | null;
-  scheduledToStartedMs: number | null;
-  startedToCompletedMs: number | null;
-  completedToReceivedMs: number | null;
   p99: LatencyParts;
   /** The slowest triggers end to end, with their parts: which hop the tail waits in. */
   slowest: ({ key: string; totalMs: number } & LatencyParts)[];
+}
+
+const PART_LABELS: Record<LatencyPart, string> = {
+  publishedToSignalMs: 'published → signal accepted',
+  signalToScheduledMs: '→ publishTrigger scheduled',
+  scheduledToStartedMs: '→ started',
+  startedToCompletedMs: '→ published',
+  completedToReceivedMs: '→ received',
+};
+
+/** One line of the parts in path order, for the bench's log. */
+export function describeLatencyParts(parts: LatencyParts): string {
+  return LATENCY_PARTS.map((part) => `${PART_LABELS[part]} ${parts[part]}`).join(', ');
 }
 
 /** A trigger as the bench saw it: when its last needed completion was published and when it arrived. */
@@ -61,7 +69,7 @@ export async function latencyBreakdown(client: Client, pipeline: string, dates: 
     const history = await client.workflow.getHandle(gameDateWorkflowId(pipeline, date)).fetchHistory();
     let lastSignal = 0;
     // Scheduled event id → the row being filled in for that activity.
-    const open = new Map<number, { row: (typeof rows)[number]; scheduledAt: number; startedAt?: number; completedAt?: number }>();
+    const open = new Map<number, { row: (typeof rows)[number]; scheduledAt: number; startedAt?: number }>();
     for (const event of history.events ?? []) {
       const at = millis(event.eventTime);
       if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) lastSignal = at;

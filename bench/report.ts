@@ -58,7 +58,7 @@ export const sizeResultSchema = z.object({
     cpuSeconds: z.record(z.string(), z.number()).optional(),
     /** The bridge's signal latency buckets, retries, nacks and deliveries that moved during the paced run (absent in older reports). */
     bridge: z.record(z.string(), z.number()).optional(),
-    /** Medians (and 99th percentiles) from the paced dates' histories: where the latency goes inside Temporal. */
+    /** Medians (and 99th percentiles) of each hop of a paced trigger's path, from the paced dates' histories and the bench's own times. */
     breakdown: z.object({
       triggers: z.number().int().nonnegative(),
       /** Completion published → the signal carrying it accepted: Pub/Sub delivery and the bridge (absent in older reports). */

@@ -18,7 +18,7 @@ import { historyStats } from './history-stats';
 import { waitForWritesDrained } from './write-drain';
 import { cacheMissCost } from './cache-miss';
 import { measureIngest } from './ingest';
-import { LATENCY_PARTS, latencyBreakdown, type LatencyPart, type LatencyParts } from './latency-breakdown';
+import { describeLatencyParts, latencyBreakdown } from './latency-breakdown';
 import { PACED_TARGET_MS, runProduct } from './product-run';
 import { benchReportSchema, currentCommit, formatTables, machineInfo, type BenchReport, type SizeResult } from './report';
 import { sampleRss, treeCpuSeconds } from './rss-sampler';
@@ -26,13 +26,6 @@ import { DEFAULT_SEASON, generateSeason, type Season } from './season';
 import { TriggerListener } from './trigger-listener';
 
 const TASK_QUEUE = 'phase-orchestrator-bench';
-const PART_LABELS: Record<LatencyPart, string> = {
-  publishedToSignalMs: 'published → signal accepted',
-  signalToScheduledMs: '→ publishTrigger scheduled',
-  scheduledToStartedMs: '→ started',
-  startedToCompletedMs: '→ published',
-  completedToReceivedMs: '→ received',
-};
 /** No worker polls it: the signalWithStart ceiling measures the Temporal server alone (see signalWithStartCeiling). */
 const CEILING_TASK_QUEUE = `${TASK_QUEUE}-ceiling`;
 const PRODUCT_FIRST_DATE = '2001-01-01';
@@ -186,10 +179,9 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
     const pacedHistory = await historyStats({ client: env.client, pipeline: definition.pipeline, dates: paced.dates, messagesPerDate: messagesPerDate(paced), maxSample: settings.historySample, settleTimeoutMs: 60_000 });
     log(`  paced history: ${pacedHistory.eventsPerDate.toFixed(1)} events/date, ${pacedHistory.eventsPerCompletion.toFixed(2)} events/completion, largest ${pacedHistory.largest?.events}`);
     const breakdown = await latencyBreakdown(env.client, definition.pipeline, paced.dates, pacedResult.timed);
-    const describeParts = (parts: LatencyParts): string => LATENCY_PARTS.map((part) => `${PART_LABELS[part]} ${parts[part]}`).join(', ');
-    log(`  median parts (ms): ${describeParts(breakdown)}`);
-    log(`  p99 parts (ms): ${describeParts(breakdown.p99)}`);
-    for (const trigger of breakdown.slowest) log(`  slow ${trigger.key} ${trigger.totalMs} ms: ${describeParts(trigger)}`);
+    log(`  median parts (ms): ${describeLatencyParts(breakdown)}`);
+    log(`  p99 parts (ms): ${describeLatencyParts(breakdown.p99)}`);
+    for (const trigger of breakdown.slowest) log(`  slow ${trigger.key} ${trigger.totalMs} ms: ${describeLatencyParts(trigger)}`);
     const peaks = rss.peaks();
     rss.stop();
 
