@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError } from '@temporalio/client';
+import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { calendarDateIn } from '../../contract/game-date-mode';
 import { plannerWorkflow, reconciliationWorkflow, stuckWorkflowsWorkflow } from '../../workflows';
@@ -194,10 +194,11 @@ describe('watchdogs (dev server, emulators, real worker)', function () {
       await probeRig.waitForAlert((a) => a.title === 'bridge is unhealthy or down' && /HTTP 503/.test(a.text) && /temporal: UNAVAILABLE/.test(a.text), 'bridge down');
       await eventually(async () => (heartbeat.requests.some((r) => r.path === '/ping/abc') ? true : undefined), 'the heartbeat ping');
       bridge.fallback = { status: 200, body: JSON.stringify({ status: 'healthy' }) };
-      // The schedule skips a trigger while its previous run is still going (overlap policy SKIP): the
-      // second probe must start after the first has finished, or it never runs.
+      // The schedule skips a trigger while its previous run is still going (overlap policy SKIP), and its
+      // list of running actions can lag behind the run's end: wait for the first probe to finish, then
+      // trigger with ALLOW_ALL so a stale list cannot skip the second probe.
       await eventually(async () => ((await healthSchedule.describe()).info.runningActions.length === 0 ? true : undefined), 'the first probe run to finish');
-      await healthSchedule.trigger();
+      await healthSchedule.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
       await probeRig.waitForAlert((a) => a.title === 'bridge is healthy again', 'bridge resolved');
 
       const probe = watchdogHealthProbe(env.client, ids, status);
