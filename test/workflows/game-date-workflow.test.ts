@@ -241,6 +241,22 @@ describe('game-date workflow (time-skipping server)', function () {
         assert.ok(recorder.alerts.some((a) => a.title.includes('batch-2')));
       });
     });
+    it('a batch arriving while an earlier trigger is still publishing is exported without waiting for that publish', async () => {
+      const gameDate = await yesterday();
+      await withDateWorkflow(env, { gameDate }, async ({ handle, recorder, until }) => {
+        const batch = (id: string) => completion(P5, 'PredictionCoordinator', gameDate, { execution_id: id, metadata: { batch_id: id, completion_pct: 95, completed_predictions: 95, expected_players: 100 } });
+        const batchId = (input: { messages: { data: Record<string, unknown> }[] }) => input.messages[0]?.data.upstream_batch_id;
+        // The first batch's publish is held until the second one's has been recorded (or 10 s of real time).
+        recorder.holdPublish = async (input) => {
+          if (batchId(input) === 'batch-1') await waitUntil(() => recorder.published.some((p) => batchId(p) === 'batch-2'), 'the second batch to publish', 10_000).catch(() => undefined);
+        };
+        await handle.signal(completionSignal, batch('batch-1'));
+        await waitUntil(() => recorder.calls.includes('publish:phase5_to_phase6'), 'the first publish to start');
+        await handle.signal(completionSignal, batch('batch-2'));
+        await until((s) => transition(s, 'phase5_to_phase6').rounds.every((r) => r.state === 'triggered') && transition(s, 'phase5_to_phase6').rounds.length === 2, 'both batches exported');
+        assert.deepEqual(recorder.published.map(batchId), ['batch-2', 'batch-1']);
+      });
+    });
   });
 
   describe('delivery faults', () => {

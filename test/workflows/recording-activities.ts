@@ -34,11 +34,14 @@ export class RecordingActivities {
   failHttp?: Failure;
   failFirestore?: Failure;
   failBigQuery?: Failure;
+  /** Awaited before a publish is recorded: holds a trigger in flight. */
+  holdPublish?: (input: PublishTriggerInput) => Promise<void>;
 
   activities(): TransitionActivities & PreviousRunActivities {
     const activities = {
       publishTrigger: async (input: PublishTriggerInput): Promise<PublishTriggerResult> => {
         this.calls.push(`publish:${input.transition}`);
+        await this.holdPublish?.(input);
         throwIf(this.failPublish);
         this.published.push(input);
         return { messageIds: input.messages.map((_, i) => `${input.triggerId}#${i}`) };

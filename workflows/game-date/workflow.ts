@@ -34,11 +34,14 @@ import { applyOperatorCommand, OPERATOR_COMMAND_REVALIDATION_PATCH, rejectInvali
 import { searchAttributeUpdater } from './search-attributes';
 import { allTransitionsSettled, hasPendingWrites, initialState, isTransitionSettled, transitionOf, withStateDefaults, type GameDateState } from './state';
 import { dateStatus } from './status';
+import { triggersInFlight } from './triggers-in-flight';
 import { startWriter } from './writer';
 
 const { loadPreviousRunState } = proxyActivities<PreviousRunActivities>({ ...bigQueryOptions, summary: "restore the date's previous run" });
 
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
+/** Since this patch a pass's decisions run beside the loop (triggers-in-flight.ts); older histories replay them one by one. */
+const TRIGGERS_IN_FLIGHT_PATCH = 'triggers-beside-the-loop';
 
 interface PendingCommand {
   command: OperatorCommand;
@@ -116,11 +119,13 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
   const dateWriter = startWriter(ctx, () => (wake = true), input.writeBatchWindowMs, updateDetails);
   writerBusy = () => dateWriter.busy;
   const timer = wakeTimer(() => (wake = true));
+  const triggers = triggersInFlight(() => (wake = true));
   const updateSearchAttributes = input.searchAttributes === false ? () => undefined : searchAttributeUpdater(ctx);
 
   for (;;) {
     await condition(() => state.inbox.length > 0 || hasOpenCommands() || wake);
     wake = false;
+    triggers.rethrow();
 
     const counted: CountedCompletion[] = [];
     for (const signal of state.inbox.splice(0)) {
@@ -129,6 +134,8 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
       if (outcome.kind === 'counted') counted.push({ ...outcome, parentExecutionId: signal.message.execution_id, signal });
     }
     for (const pending of commands.filter((c) => c.result === undefined)) {
+      // A command acts on rounds whose triggers have ended, as when every trigger was awaited.
+      if (!triggers.idle) await condition(() => triggers.idle);
       pending.result = await applyOperatorCommand(ctx, pending.command);
     }
     // Each round is decided once per pass, on the latest completion that reached it.
@@ -140,17 +147,19 @@ export async function gameDateWorkflow(input: GameDateWorkflowInput): Promise<Ga
       if (!round) continue;
       // A traced completion's trigger joins its trace: the completion that tipped the rule caused it.
       const batch = c.batch;
-      await inTraceOf(c.signal, () => (batch ? decideBatch(ctx, def, transition, round, batch, c.parentExecutionId) : decideRound(ctx, def, transition, round, c.parentExecutionId)));
+      const decide = () => inTraceOf(c.signal, () => (batch ? decideBatch(ctx, def, transition, round, batch, c.parentExecutionId) : decideRound(ctx, def, transition, round, c.parentExecutionId)));
+      if (patched(TRIGGERS_IN_FLIGHT_PATCH)) triggers.start(decide);
+      else await decide();
     }
     await evaluateTimedConditions(ctx);
     updateSearchAttributes();
     updateDetails();
 
-    const ending = state.inbox.length || hasOpenCommands() || hasPendingWrites(state) || dateWriter.busy ? 'stay' : endOfLife(ctx, Date.now());
+    const ending = state.inbox.length || hasOpenCommands() || hasPendingWrites(state) || dateWriter.busy || !triggers.idle ? 'stay' : endOfLife(ctx, Date.now());
     if (ending === 'finish') break;
     if (ending === 'deliver-closing-alert') wake = true;
     timer.arm(nextDeadline(definition, state, Date.now(), retriesFailedTriggers()));
-    if (shouldContinueAsNew(ctx, input)) {
+    if (triggers.idle && shouldContinueAsNew(ctx, input)) {
       // The writer finishes its current pass; whatever is still queued travels in the carried state.
       await dateWriter.finish();
       await condition(allHandlersFinished);
