@@ -26,6 +26,13 @@ export interface ServiceContext {
   namespace: string;
 }
 
+/**
+ * The dev server's dynamic config. Without `matching.useNewMatcher` the server's matcher ignores priority keys:
+ * a priority-1 workflow task queued behind 40 of priority 5 ran 15th, with it 2nd. Live dates before a backfill's
+ * (contract/date-priority.ts) rests on it; a self-hosted production server must set it too (docs/deploying.md).
+ */
+export const TEMPORAL_DEV_SERVER_CONFIG = ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false', '--dynamic-config-value', 'matching.useNewMatcher=true'];
+
 function temporal(ctx: ServiceContext): ServiceSpec {
   const address = `${LOOPBACK}:${ctx.ports.temporal}`;
   return {
@@ -40,7 +47,7 @@ function temporal(ctx: ServiceContext): ServiceSpec {
       '--db-filename', path.join(ctx.dataDir, 'temporal.sqlite'),
       '--namespace', ctx.namespace,
       ...searchAttributeFlags(),
-      '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
+      ...TEMPORAL_DEV_SERVER_CONFIG,
       '--log-level', 'warn',
     ],
     logFile: path.join(ctx.logDir, 'temporal.log'),

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Firestore } from '@google-cloud/firestore';
 import { Client, Connection } from '@temporalio/client';
 import { searchAttributeFlags } from '../../local-stack/search-attributes';
+import { TEMPORAL_DEV_SERVER_CONFIG } from '../../local-stack/services';
 import { loadToolPaths } from '../../local-stack/tools';
 import { gameDateWorkflowId, statusQuery } from '../../workflows/game-date/messages';
 import { testStack } from '../harness';
@@ -22,7 +23,7 @@ function startDevServer(port: number, dbFile: string): ChildProcess {
   return spawn(
     loadToolPaths().temporal,
     ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFile, ...searchAttributeFlags(),
-      '--dynamic-config-value', 'frontend.enableServerVersionCheck=false', '--log-level', 'error'],
+      ...TEMPORAL_DEV_SERVER_CONFIG, '--log-level', 'error'],
     { detached: true, stdio: 'ignore' },
   );
 }
