@@ -214,6 +214,8 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
 async function main(): Promise<void> {
   const settings = parseSettings(process.argv);
   const startedAt = new Date().toISOString();
+  // The commit the bench built and runs, read once: the tree may move on during a long run.
+  const commit = currentCommit();
   let current: BenchEnvironment | undefined;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -231,7 +233,7 @@ async function main(): Promise<void> {
       startedAt,
       finishedAt: new Date().toISOString(),
       quick: settings.quick,
-      commit: currentCommit(),
+      commit,
       machine: machineInfo(),
       settings: { ...settings, season: DEFAULT_SEASON, taskQueue: TASK_QUEUE, ceilingTaskQueue: CEILING_TASK_QUEUE },
       sizes,
