@@ -27,9 +27,8 @@ export interface ServiceContext {
 }
 
 /**
- * The dev server's dynamic config. Without `matching.useNewMatcher` the server's matcher ignores priority keys:
- * a priority-1 workflow task queued behind 40 of priority 5 ran 15th, with it 2nd. Live dates before a backfill's
- * (contract/date-priority.ts) rests on it; a self-hosted production server must set it too (docs/deploying.md).
+ * The dev server's dynamic config. Without `matching.useNewMatcher` the server ignores priority keys, on which
+ * live dates before a backfill's (contract/date-priority.ts) rests; docs/deploying.md §2 has the measurement.
  */
 export const TEMPORAL_DEV_SERVER_CONFIG = ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false', '--dynamic-config-value', 'matching.useNewMatcher=true'];
 
