@@ -9,7 +9,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { LIVE_DATE_PRIORITY } from '../contract/date-priority';
 import { calendarDateIn } from '../contract/game-date-mode';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
-import { GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
+import { dateTaskQueue, GAME_DATE_WORKFLOW_TYPE, gameDateWorkflowId, type GameDateWorkflowInput } from '../workflows/game-date/messages';
 import { gameDateStartMetadata, type DateStarter } from '../workflows/game-date/start-metadata';
 import type { PlanInput, PlanResult } from '../workflows/watchdogs/watchdog-contracts';
 import { calendarDates, plannedExpectations, planningWindow, type LoadedPlanning } from './planning';
@@ -49,9 +49,10 @@ export async function startPlannedDate(deps: Omit<PlannerDeps, 'bigquery'>, game
     ...(deps.planning ? { plannedExpectations: plannedExpectations(deps.planning.config, deps.definition, gameDate) } : {}),
     ...(deps.searchAttributes === false ? { searchAttributes: false } : {}),
   };
+  const priorityKey = options.priorityKey ?? LIVE_DATE_PRIORITY;
   await deps.client.workflow.start(GAME_DATE_WORKFLOW_TYPE, {
-    taskQueue: deps.taskQueue,
-    priority: { priorityKey: options.priorityKey ?? LIVE_DATE_PRIORITY },
+    taskQueue: dateTaskQueue(deps.taskQueue, priorityKey),
+    priority: { priorityKey },
     workflowId: gameDateWorkflowId(deps.definition.pipeline, gameDate),
     args: [input],
     ...gameDateStartMetadata(deps.definition, gameDate, options.starter ?? { kind: 'planner', expectations: input.plannedExpectations ?? [] }),

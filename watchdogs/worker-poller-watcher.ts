@@ -1,11 +1,12 @@
 /**
  * Bridge side: watches the workers from outside them. `check(now)` asks Temporal who has polled the task queue
- * (`DescribeTaskQueue`, workflow and activity pollers) and its trigger queue (activity pollers); when no worker has polled for longer than the threshold
+ * and the backlog's (`DescribeTaskQueue`, workflow and activity pollers) and their trigger queues (activity
+ * pollers); when one of them has had no poll for longer than the threshold
  * it alerts directly through the alert sender (a dead worker cannot alert about itself), and sends a resolved
  * notice when a worker polls again.
  */
 import type { Alert } from '../activities/activity-contracts';
-import { triggerTaskQueue } from '../workflows/game-date/messages';
+import { workerTaskQueues } from '../workflows/game-date/messages';
 
 /** The slice of Temporal's workflow service this watcher needs (a client `Connection` has it). */
 export interface TaskQueueDescriber {
@@ -34,8 +35,13 @@ const TASK_QUEUE_KIND_NORMAL = 1;
 
 export interface PollerCheck {
   healthy: boolean;
-  /** Latest poll per task-queue type (`triggers`: activity polls of the trigger queue), epoch ms (null: no poller known). */
-  lastPollAt: { workflow: number | null; activity: number | null; triggers: number | null };
+  /**
+   * Latest poll per task queue and type (`triggers`: activity polls of the trigger queue; `backlog…`: the same of
+   * the backlog's queues, see workerTaskQueues), epoch ms (null: no poller known).
+   */
+  lastPollAt: Record<'workflow' | 'activity' | 'triggers' | 'backlogWorkflow' | 'backlogActivity' | 'backlogTriggers', number | null>;
+  /** The queues without a recent poll, each with its task type and last poll. */
+  stale: string[];
   pollers: string[];
 }
 
@@ -66,11 +72,10 @@ export class WorkerPollerWatcher {
       const seen = Object.values(result.lastPollAt).filter((t): t is number => t !== null);
       // Named by what Temporal reports (the last poll it saw), which every bridge replica reads alike.
       this.alerted = `${pipeline}:worker-pollers:${taskQueue}:last-poll:${seen.length ? new Date(Math.max(...seen)).toISOString() : 'none'}`;
-      const last = seen.length ? `last poll ${Math.round((now - Math.max(...seen)) / 1000)} s ago` : 'no poller known to the server';
       await this.send({
         severity: 'critical',
         title: `No worker is polling ${taskQueue}`,
-        text: `No worker has polled task queue ${taskQueue} for over ${Math.round(thresholdMs / 1000)} s (${last}). Completions are being accepted but no transition runs: restart the worker and check its logs.`,
+        text: `No worker has polled for over ${Math.round(thresholdMs / 1000)} s: ${result.stale.join('; ')}. Completions are being accepted but no transition runs: restart the worker and check its logs.`,
         dedupKey: this.alerted,
         timestamp: new Date(now).toISOString(),
       });
@@ -96,12 +101,16 @@ export class WorkerPollerWatcher {
   }
 
   private async describe(now: number): Promise<PollerCheck> {
-    const lastPollAt: PollerCheck['lastPollAt'] = { workflow: null, activity: null, triggers: null };
+    const lastPollAt: PollerCheck['lastPollAt'] = { workflow: null, activity: null, triggers: null, backlogWorkflow: null, backlogActivity: null, backlogTriggers: null };
     const pollers = new Set<string>();
+    const queues = workerTaskQueues(this.options.taskQueue);
     const watched = [
-      ['workflow', this.options.taskQueue, TASK_QUEUE_TYPE.workflow],
-      ['activity', this.options.taskQueue, TASK_QUEUE_TYPE.activity],
-      ['triggers', triggerTaskQueue(this.options.taskQueue), TASK_QUEUE_TYPE.activity],
+      ['workflow', queues.dates, TASK_QUEUE_TYPE.workflow],
+      ['activity', queues.dates, TASK_QUEUE_TYPE.activity],
+      ['triggers', queues.triggers, TASK_QUEUE_TYPE.activity],
+      ['backlogWorkflow', queues.backlogDates, TASK_QUEUE_TYPE.workflow],
+      ['backlogActivity', queues.backlogDates, TASK_QUEUE_TYPE.activity],
+      ['backlogTriggers', queues.backlogTriggers, TASK_QUEUE_TYPE.activity],
     ] as const;
     for (const [key, name, taskQueueType] of watched) {
       const response = await this.options.connection.workflowService.describeTaskQueue({
@@ -116,7 +125,13 @@ export class WorkerPollerWatcher {
       }
     }
     const fresh = (t: number | null) => t !== null && now - t <= this.options.thresholdMs;
-    return { healthy: Object.values(lastPollAt).every(fresh), lastPollAt, pollers: [...pollers] };
+    const stale = watched
+      .filter(([key]) => !fresh(lastPollAt[key]))
+      .map(([key, name, type]) => {
+        const at = lastPollAt[key];
+        return `${name} (${type === TASK_QUEUE_TYPE.workflow ? 'workflow' : 'activity'} tasks, ${at === null ? 'no poller known to the server' : `last poll ${Math.round((now - at) / 1000)} s ago`})`;
+      });
+    return { healthy: stale.length === 0, lastPollAt, stale, pollers: [...pollers] };
   }
 
   private async send(alert: Alert): Promise<void> {

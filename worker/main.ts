@@ -1,5 +1,6 @@
 /**
- * The worker process: runs the game-date workflow and its activities on the task queue. Configuration,
+ * The worker process: runs the game-date workflow and its activities on the task queue, and a backfill's dates
+ * on the backlog's queue beside it (workerTaskQueues), each with its trigger queue. Configuration,
  * alert channels and the pipeline definition are checked before anything connects; `/health` and `/metrics`
  * (prom-client plus the Temporal runtime's own Prometheus metrics) are served on 127.0.0.1; SIGINT/SIGTERM
  * drain the worker (in-flight tasks finish) before the process exits.
@@ -7,7 +8,7 @@
 import '../service/missing-module-guard';
 import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { createActivities, createAlertPathStatus } from '../activities';
 import type { Alert } from '../activities/activity-contracts';
@@ -33,7 +34,7 @@ import { createGoogleClients, limitHeapGrowth, resolveBuildId } from '../service
 import { configStep, runService, ServiceConfigError } from '../service/startup';
 import { describeTemporalConnection, temporalConnectError, temporalConnectionOptions } from '../service/temporal-connection';
 import { startTracing } from '../service/tracing';
-import { createTriggerWorker } from './trigger-worker';
+import { createDateWorkers } from './date-workers';
 import { loadWorkerConfig, workflowTaskOptions } from './worker-config';
 import { bundleWorkflowsInChild, prebuiltWorkflowBundle } from './workflow-bundle';
 import { workerActivities } from './worker-activities';
@@ -80,44 +81,42 @@ async function main(): Promise<void> {
   const watchdogStatus = createWatchdogStatus();
   const scheduleIds = watchdogConfig.enabled ? watchdogScheduleIds({ pipeline: definition.pipeline, config: watchdogConfig, planning: planning !== null }) : [];
 
-  const worker = await Worker.create({
+  const workers = await createDateWorkers({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    workflowBundle: await workflowBundle,
-    // The SDK's default scales with the heap limit, so every open date stayed cached.
-    maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
-    ...workflowTaskOptions(env),
-    maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
-    activities: workerActivities(transitionActivities, client, {
-      definition,
-      planning,
-      taskQueue: env.TEMPORAL_TASK_QUEUE,
-      firestore: google.firestore,
-      bigquery: google.bigquery,
-      datasetId: env.BIGQUERY_DATASET,
-      healthEndpoints: watchdogConfig.healthEndpoints,
-      alertPath: { status: alertPathStatus, sendAlert: (alert) => transitionActivities.sendAlert(alert) },
-      scheduleIds,
-      status: watchdogStatus,
-    }),
-    workflowFailureErrorTypes,
-    // The workflow side of tracing is in the bundle (workflows/tracing-interceptors.ts); its spans leave through this sink.
-    interceptors: tracing.workerInterceptors,
-    sinks: tracing.workflowSinks,
-    workerDeploymentOptions,
-    identity: `phase-orchestrator-worker@${buildId.slice(0, 12)}/${process.pid}`,
+    maxCachedWorkflows: { live: env.WORKER_MAX_CACHED_WORKFLOWS, backlog: env.WORKER_BACKLOG_MAX_CACHED_WORKFLOWS },
+    dates: {
+      workflowBundle: await workflowBundle,
+      ...workflowTaskOptions(env),
+      maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      activities: workerActivities(transitionActivities, client, {
+        definition,
+        planning,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+        firestore: google.firestore,
+        bigquery: google.bigquery,
+        datasetId: env.BIGQUERY_DATASET,
+        healthEndpoints: watchdogConfig.healthEndpoints,
+        alertPath: { status: alertPathStatus, sendAlert: (alert) => transitionActivities.sendAlert(alert) },
+        scheduleIds,
+        status: watchdogStatus,
+      }),
+      workflowFailureErrorTypes,
+      // The workflow side of tracing is in the bundle (workflows/tracing-interceptors.ts); its spans leave through this sink.
+      interceptors: tracing.workerInterceptors,
+      sinks: tracing.workflowSinks,
+      workerDeploymentOptions,
+      identity: `phase-orchestrator-worker@${buildId.slice(0, 12)}/${process.pid}`,
+    },
+    triggers: {
+      activities: transitionActivities,
+      interceptors: tracing.workerInterceptors,
+      workerDeploymentOptions,
+      identity: `phase-orchestrator-triggers@${buildId.slice(0, 12)}/${process.pid}`,
+    },
   });
-  const triggerWorker = await createTriggerWorker({
-    connection,
-    namespace: env.TEMPORAL_NAMESPACE,
-    taskQueue: env.TEMPORAL_TASK_QUEUE,
-    activities: transitionActivities,
-    interceptors: tracing.workerInterceptors,
-    workerDeploymentOptions,
-    identity: `phase-orchestrator-triggers@${buildId.slice(0, 12)}/${process.pid}`,
-  });
-  const workers = [worker, triggerWorker];
+  const polled = workers.map((w) => w.options.taskQueue);
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'orchestrator_worker_' });
@@ -161,7 +160,7 @@ async function main(): Promise<void> {
 
   log.info(
     {
-      task_queues: [env.TEMPORAL_TASK_QUEUE, triggerWorker.options.taskQueue],
+      task_queues: polled,
       temporal: describeTemporalConnection(temporal),
       namespace: env.TEMPORAL_NAMESPACE,
       pipeline: definition.pipeline,
@@ -173,10 +172,10 @@ async function main(): Promise<void> {
       metrics: `http://127.0.0.1:${health.port}/metrics`,
       watchdog_schedules: watchdogConfig.enabled ? { created: schedules.created, updated: schedules.updated, run_now: schedules.triggered } : 'disabled (WATCHDOGS_ENABLED=0)',
     },
-    `ready: task queues ${env.TEMPORAL_TASK_QUEUE} and ${triggerWorker.options.taskQueue}, pipeline ${definition.pipeline}, build ${buildId.slice(0, 12)}`,
+    `ready: task queues ${polled.join(', ')}, pipeline ${definition.pipeline}, build ${buildId.slice(0, 12)}`,
   );
-  // Runtime's default shutdown signals (SIGINT, SIGTERM, …) make both workers stop polling and drain;
-  // if one of them fails, the other is shut down too, so the process never runs half a worker.
+  // Runtime's default shutdown signals (SIGINT, SIGTERM, …) make every worker stop polling and drain;
+  // if one of them fails, the others are shut down too, so the process never runs part of a worker.
   await Promise.all(workers.map((w) => w.run().catch((error: unknown) => {
     for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
     throw error;

@@ -20,7 +20,14 @@ export const workerEnvShape = {
     .min(0)
     .refine((n) => n !== 1, 'must be 0 (no cache) or at least 2')
     .default(200)
-    .describe('date workflows kept in memory between tasks (0: none); an evicted one is replayed from its history on its next task'),
+    .describe('live date workflows kept in memory between tasks (0: none); an evicted one is replayed from its history on its next task'),
+  WORKER_BACKLOG_MAX_CACHED_WORKFLOWS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .refine((n) => n !== 1, 'must be 0 (no cache) or at least 2')
+    .default(50)
+    .describe("backfill date workflows kept in memory between tasks, on the backlog's task queue: a backfill touches each date once in a while, so a larger cache mostly holds memory"),
   WORKER_WORKFLOW_TASK_POLLERS: z.enum(['autoscaling', 'fixed']).default('autoscaling').describe('how the worker polls for workflow tasks'),
   WORKER_MAX_WORKFLOW_TASK_POLLS: z.coerce.number().int().min(2).max(100).default(20).describe('most workflow-task polls open at once'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DEFAULT_PIPELINE_DEFINITION_PATH } from '../../contract/load-pipeline-definition';
 import { parseEnvironment, temporalEnvShape } from '../../service/environment-schema';
 import { connectTemporalClient } from '../../service/temporal-connection';
-import { triggerTaskQueue } from '../../workflows/game-date/messages';
+import { workerTaskQueues } from '../../workflows/game-date/messages';
 import { driftReport, healthBuild, localGit, workerBuilds, type DriftReport } from '../deployment-drift';
 import { healthEndpoints, namedUrlArgument, type NamedUrl } from '../health-endpoints';
 
@@ -48,7 +48,7 @@ async function runDrift(flags: DriftFlags): Promise<number> {
   const expectedRevision = flags.expected === 'origin/main' && !git.resolve(flags.expected) ? 'main' : flags.expected;
   const client = await connectTemporalClient(env);
   try {
-    const serving = [...(await workerBuilds(client, env.TEMPORAL_NAMESPACE, [env.TEMPORAL_TASK_QUEUE, triggerTaskQueue(env.TEMPORAL_TASK_QUEUE)])), ...(await Promise.all(health.map((h) => healthBuild(h.name, h.url))))];
+    const serving = [...(await workerBuilds(client, env.TEMPORAL_NAMESPACE, Object.values(workerTaskQueues(env.TEMPORAL_TASK_QUEUE)))), ...(await Promise.all(health.map((h) => healthBuild(h.name, h.url))))];
     const definitionFile = flags.definition ?? path.relative(git.root(), DEFAULT_PIPELINE_DEFINITION_PATH);
     const report = driftReport({ git, expectedRevision, maxAgeHours: flags.maxAge, definitionFile, serving });
     if (flags.json) console.log(JSON.stringify(report, null, 2));

@@ -8,7 +8,7 @@ import { CompletionBridge } from '../../bridge/completion-bridge';
 import { TemporalReachability } from '../../bridge/temporal-reachability';
 import { BACKLOG_DATE_PRIORITY, LIVE_DATE_PRIORITY } from '../../contract/date-priority';
 import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
-import { COMPLETION_SIGNAL_NAMES, completionsSignal, gameDateWorkflowId } from '../../workflows/game-date/messages';
+import { backlogTaskQueue, COMPLETION_SIGNAL_NAMES, completionsSignal, gameDateWorkflowId } from '../../workflows/game-date/messages';
 import { completionBody, metricValue, uniquePastDate, waitFor } from '../e2e/e2e-kit';
 import { testStack } from '../harness';
 
@@ -31,7 +31,7 @@ async function signalsOf(client: Client, workflowId: string, messageId: string):
 
 // The real Pub/Sub emulator and Temporal dev server; no worker is needed, since a signal is recorded in the
 // history whether or not the workflow has run.
-describe('bridge: a redelivered message, and the priority a date starts with', function () {
+describe('bridge: a redelivered message, and the priority and task queue a date starts with', function () {
   this.timeout(60_000);
   let pubsub: PubSub;
   let connection: Connection;
@@ -43,6 +43,7 @@ describe('bridge: a redelivered message, and the priority a date starts with', f
   const definition = loadPipelineDefinition();
   const transition = definition.transitions[0]!;
   const subscriptionName = `redelivery-${randomUUID()}`;
+  const taskQueue = `redelivery-${randomUUID()}`;
 
   before(async function () {
     const stack = testStack();
@@ -63,7 +64,7 @@ describe('bridge: a redelivered message, and the priority a date starts with', f
       pubsub,
       client,
       definition: { ...definition, transitions: [transition] },
-      taskQueue: `redelivery-${randomUUID()}`,
+      taskQueue,
       subscriptionName: () => subscriptionName,
       maxInFlight: 10,
       maxSignalBatch: 50,
@@ -124,7 +125,7 @@ describe('bridge: a redelivered message, and the priority a date starts with', f
     await client.workflow.getHandle(workflowId).terminate('test done');
   });
 
-  it("starts a backfill's date at the backlog priority and a coming date at the live one", async function () {
+  it("starts a backfill's date at the backlog priority on the backlog's task queue, and a coming date at the live one on the task queue", async function () {
     // A date no other test uses: today's may be another test's planned date.
     const coming = new Date(Date.UTC(2100, 0, 1) + Math.floor(Math.random() * 9_000) * 86_400_000).toISOString().slice(0, 10);
     const backlogDate = uniquePastDate();
@@ -136,6 +137,9 @@ describe('bridge: a redelivered message, and the priority a date starts with', f
     const priorityOf = async (gameDate: string) => (await client.workflow.getHandle(gameDateWorkflowId(definition.pipeline, gameDate)).describe()).priority?.priorityKey;
     assert.equal(await priorityOf(backlogDate), BACKLOG_DATE_PRIORITY);
     assert.equal(await priorityOf(coming), LIVE_DATE_PRIORITY);
+    const taskQueueOf = async (gameDate: string) => (await client.workflow.getHandle(gameDateWorkflowId(definition.pipeline, gameDate)).describe()).taskQueue;
+    assert.equal(await taskQueueOf(backlogDate), backlogTaskQueue(taskQueue));
+    assert.equal(await taskQueueOf(coming), taskQueue);
     // The Web UI's summary and details of a date the bridge started.
     const description = await client.workflow.getHandle(gameDateWorkflowId(definition.pipeline, coming)).describe();
     assert.equal(await description.staticSummary(), `${definition.pipeline} game date ${coming}`);

@@ -7,14 +7,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { loadPipelineDefinition } from '../../contract/load-pipeline-definition';
 import { PROJECT_ROOT } from '../../local-stack/service-process';
 import { gameDateWorkflow } from '../../workflows';
 import { completionSignal, statusQuery } from '../../workflows/game-date/messages';
 import { gameDateStartOptions } from '../../workflows/game-date/start-options';
-import { createTriggerWorker } from '../../worker/trigger-worker';
+import { createDateWorkers, runDateWorkersUntil } from '../../worker/date-workers';
 import { workflowFailureErrorTypes } from '../../worker/workflow-failure-policy';
 import { runCli } from '../cli-process';
 import { uniquePastDate, waitFor } from '../e2e/e2e-kit';
@@ -38,12 +37,17 @@ describe('operator CLI: replay and reset', function () {
   before(async function () {
     this.timeout(90_000);
     const env = await devServerEnv();
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: recorder.activities(), workflowFailureErrorTypes });
-    const triggerWorker = await createTriggerWorker({ connection: env.nativeConnection, taskQueue, activities: recorder.activities() });
+    // The date is a past one, so it starts on the backlog's queue: the workers of both, as the worker process runs them.
+    const workers = await createDateWorkers({
+      connection: env.nativeConnection,
+      taskQueue,
+      dates: { workflowBundle: await workflowBundle(), activities: recorder.activities(), workflowFailureErrorTypes },
+      triggers: { activities: recorder.activities() },
+    });
     let release: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => (release = resolve));
     stop = release;
-    running = worker.runUntil(triggerWorker.runUntil(stopped));
+    running = runDateWorkersUntil(workers, stopped);
     const start = gameDateStartOptions(definition, gameDate, { taskQueue, now: Date.now() });
     handle = await env.client.workflow.start(gameDateWorkflow, { ...start, args: [{ ...start.args[0], writeBatchWindowMs: 200 }] });
     for (const name of PHASE2) await handle.signal(completionSignal, completion('phase_2_raw', name, gameDate));

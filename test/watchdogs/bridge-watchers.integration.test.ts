@@ -60,27 +60,47 @@ describe('bridge-side watchers', function () {
     assert.equal(inWindow(Date.parse('2026-01-15T04:30:00Z'), 'America/New_York', { start: '22:00', end: '02:00' }), true, 'a window may wrap midnight');
   });
 
-  it('a worker that polls the task queue but not its trigger queue is not healthy, and is alerted after the threshold', async () => {
-    const now = Date.parse('2026-01-15T12:00:00Z');
+  const pollerWatcherOn = (now: number, unpolled: (name: string) => boolean) => {
     const polledNow = { pollers: [{ lastAccessTime: { seconds: Math.floor(now / 1000) }, identity: 'worker-a' }] };
     const asked: string[] = [];
     const connection = {
       workflowService: {
         describeTaskQueue: async (request: { taskQueue: { name: string }; taskQueueType?: number }) => {
           asked.push(`${request.taskQueue.name}/${request.taskQueueType}`);
-          return request.taskQueue.name.endsWith('-triggers') ? { pollers: [] } : polledNow;
+          return unpolled(request.taskQueue.name) ? { pollers: [] } : polledNow;
         },
       },
     };
-    const sent: string[] = [];
-    const watcher = new WorkerPollerWatcher({ pipeline: 'nba', connection, namespace: 'default', taskQueue: 'orchestrator', thresholdMs: 60_000, sendAlert: async (a) => sent.push(a.title), now: () => now });
+    const sent: { title: string; text: string }[] = [];
+    const watcher = new WorkerPollerWatcher({ pipeline: 'nba', connection, namespace: 'default', taskQueue: 'orchestrator', thresholdMs: 60_000, sendAlert: async (a) => sent.push({ title: a.title, text: a.text }), now: () => now });
+    return { watcher, asked, sent };
+  };
+
+  it('a worker that polls the task queue but not its trigger queue is not healthy, and is alerted after the threshold', async () => {
+    const now = Date.parse('2026-01-15T12:00:00Z');
+    const { watcher, asked, sent } = pollerWatcherOn(now, (name) => name === 'orchestrator-triggers');
     const check = await watcher.check(now);
-    assert.deepEqual(asked, ['orchestrator/1', 'orchestrator/2', 'orchestrator-triggers/2']);
+    assert.deepEqual(asked, ['orchestrator/1', 'orchestrator/2', 'orchestrator-triggers/2', 'orchestrator-backlog/1', 'orchestrator-backlog/2', 'orchestrator-backlog-triggers/2']);
     assert.equal(check?.healthy, false);
     assert.equal(check?.lastPollAt.triggers, null);
-    assert.deepEqual(sent, [], 'not before the threshold');
+    assert.equal(sent.length, 0, 'not before the threshold');
     await watcher.check(now + 60_000);
-    assert.deepEqual(sent, ['No worker is polling orchestrator']);
+    assert.deepEqual(sent.map((a) => a.title), ['No worker is polling orchestrator']);
+  });
+
+  it("a worker that polls the live dates' queues but not the backlog's is alerted, naming the backlog's queues", async () => {
+    const now = Date.parse('2026-01-15T12:00:00Z');
+    const { watcher, sent } = pollerWatcherOn(now, (name) => name.startsWith('orchestrator-backlog'));
+    const check = await watcher.check(now + 60_000);
+    assert.equal(check?.healthy, false);
+    assert.deepEqual(check?.stale, [
+      'orchestrator-backlog (workflow tasks, no poller known to the server)',
+      'orchestrator-backlog (activity tasks, no poller known to the server)',
+      'orchestrator-backlog-triggers (activity tasks, no poller known to the server)',
+    ]);
+    assert.equal(sent.length, 1);
+    assert.match(sent[0]?.text ?? '', /orchestrator-backlog \(workflow tasks/);
+    assert.doesNotMatch(sent[0]?.text ?? '', /orchestrator \(/, 'the polled live queue is not named');
   });
 
   it('worker killed: the pollers watcher alerts directly within the threshold, and resolves when a worker polls again', async () => {

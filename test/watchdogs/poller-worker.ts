@@ -1,21 +1,17 @@
-/** A bare worker process for the worker-poller test: it polls a task queue and its trigger queue until it is killed. */
+/** A bare worker process for the worker-poller test: it polls a task queue, the backlog's and their trigger queues until it is killed. */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { triggerTaskQueue } from '../../workflows/game-date/messages';
+import { workerTaskQueues } from '../../workflows/game-date/messages';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const [address, namespace, taskQueue] = process.argv.slice(2) as [string, string, string];
   const connection = await NativeConnection.connect({ address });
-  const worker = await Worker.create({
-    connection,
-    namespace,
-    taskQueue,
-    workflowsPath: require.resolve('./failing-workflows'),
-    activities: { noop: async () => undefined },
-  });
-  const triggers = await Worker.create({ connection, namespace, taskQueue: triggerTaskQueue(taskQueue), activities: { noop: async () => undefined } });
+  const queues = workerTaskQueues(taskQueue);
+  const workflowWorker = (queue: string) => Worker.create({ connection, namespace, taskQueue: queue, workflowsPath: require.resolve('./failing-workflows'), activities: { noop: async () => undefined } });
+  const activityWorker = (queue: string) => Worker.create({ connection, namespace, taskQueue: queue, activities: { noop: async () => undefined } });
+  const workers = await Promise.all([workflowWorker(queues.dates), activityWorker(queues.triggers), workflowWorker(queues.backlogDates), activityWorker(queues.backlogTriggers)]);
   process.stdout.write('polling\n');
-  await Promise.all([worker.run(), triggers.run()]);
+  await Promise.all(workers.map((w) => w.run()));
 }
 
 main().catch((error: unknown) => {

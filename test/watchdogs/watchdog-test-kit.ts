@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { AlertConfig } from '../../activities/alert-channels';
 import { createPreviousRunLoader } from '../../activities/previous-run';
@@ -16,7 +15,7 @@ import type { WebhookAlertPayload } from '../../activities/alert-channels';
 import type { PipelineDefinition } from '../../contract/pipeline-definition';
 import { createWatchdogActivities, type WatchdogDeps } from '../../watchdogs/watchdog-activities';
 import { parsePlanning, type LoadedPlanning, type PlanningConfig } from '../../watchdogs/planning';
-import { createTriggerWorker } from '../../worker/trigger-worker';
+import { createDateWorkers } from '../../worker/date-workers';
 import { workflowFailureErrorTypes } from '../../worker/workflow-failure-policy';
 import { startHttpReceiver, type HttpReceiver } from '../activities/http-receiver';
 import { testBigQuery, testDataset, testFirestore, testPubSub } from '../activities/activity-test-env';
@@ -31,7 +30,6 @@ export interface WatchdogRig {
   alerts: HttpReceiver;
   received(): ReceivedAlert[];
   waitForAlert(predicate: (a: ReceivedAlert) => boolean, what: string, timeoutMs?: number): Promise<ReceivedAlert>;
-  worker: Worker;
   stop(): Promise<void>;
 }
 
@@ -65,22 +63,20 @@ export async function startWatchdogRig(env: TestWorkflowEnvironment, extra: Part
     reconcileSettleMs: 0,
     ...extra,
   });
-  const worker = await Worker.create({
+  // Live and backlog queues, as the worker process polls them: the backfill and the planner start old dates too.
+  const workers = await createDateWorkers({
     connection: env.nativeConnection,
     taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: { ...transition, ...createPreviousRunLoader(env.client), ...watchdogs },
-    workflowFailureErrorTypes,
+    dates: { workflowBundle: await workflowBundle(), activities: { ...transition, ...createPreviousRunLoader(env.client), ...watchdogs }, workflowFailureErrorTypes },
+    triggers: { activities: transition },
   });
-  const triggerWorker = await createTriggerWorker({ connection: env.nativeConnection, taskQueue, activities: transition });
-  const running = Promise.all([worker.run(), triggerWorker.run()]);
+  const running = Promise.all(workers.map((w) => w.run()));
   const received = () => alerts.requests.map((r) => JSON.parse(r.body) as ReceivedAlert);
   return {
     definition,
     taskQueue,
     client: env.client,
     alerts,
-    worker,
     received,
     async waitForAlert(predicate, what, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
@@ -92,8 +88,7 @@ export async function startWatchdogRig(env: TestWorkflowEnvironment, extra: Part
       throw new Error(`No alert ${what} within ${timeoutMs} ms; received: ${JSON.stringify(received().map((a) => a.title))}`);
     },
     async stop() {
-      worker.shutdown();
-      triggerWorker.shutdown();
+      for (const worker of workers) worker.shutdown();
       await running;
       await alerts.close();
     },

@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CompletionSignal } from '../../contract/completion-message';
+import { BACKLOG_DATE_PRIORITY } from '../../contract/date-priority';
 import type { PipelineDefinition } from '../../contract/pipeline-definition';
 import type { GameDateState } from './state';
 import type { GameDateStatus } from './status';
@@ -82,4 +83,24 @@ export const searchAttributes = {
 /** The task queue of trigger activities (publish, HTTP): its own, so a backlog of record writes never delays a trigger. */
 export function triggerTaskQueue(taskQueue: string): string {
   return `${taskQueue}-triggers`;
+}
+
+/**
+ * The task queue of a backfill's dates (started with the backlog's priority key) and of their writes. A worker
+ * polls it with a workflow thread, a workflow cache and slots of its own: inside a worker, tasks already taken
+ * run one after another and priority no longer orders them, and a backfill's dates, each touched once in a
+ * while, would evict the live dates from a shared cache. Their triggers go to `triggerTaskQueue` of this queue.
+ */
+export function backlogTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-backlog`;
+}
+
+/** The queue a date starts on, from its start priority; a running date keeps its queue (continue-as-new too). */
+export function dateTaskQueue(taskQueue: string, priorityKey: number): string {
+  return priorityKey >= BACKLOG_DATE_PRIORITY ? backlogTaskQueue(taskQueue) : taskQueue;
+}
+
+/** Every task queue the worker polls for the configured one: live dates, their triggers, the backlog, its triggers. */
+export function workerTaskQueues(taskQueue: string): { dates: string; triggers: string; backlogDates: string; backlogTriggers: string } {
+  return { dates: taskQueue, triggers: triggerTaskQueue(taskQueue), backlogDates: backlogTaskQueue(taskQueue), backlogTriggers: triggerTaskQueue(backlogTaskQueue(taskQueue)) };
 }

@@ -1,0 +1,42 @@
+/**
+ * The workers of the date workflows: one pair (workflow worker, trigger worker) for live dates on the task queue
+ * and one for a backfill's dates on its backlog queue (workerTaskQueues). Each workflow worker has a workflow
+ * thread, a cache and slots of its own, so a live date's task never waits inside a worker behind a backlog's.
+ */
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { workerTaskQueues } from '../workflows/game-date/messages';
+import { createTriggerWorker, type TriggerWorkerOptions } from './trigger-worker';
+
+export interface DateWorkersOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  /** The configured task queue; the other three are derived from it. */
+  taskQueue: string;
+  /** Options of both workflow workers (bundle, activities, slots, interceptors, identity, …). */
+  dates: Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'maxCachedWorkflows'>;
+  /** Options of both trigger workers. */
+  triggers: Omit<TriggerWorkerOptions, 'connection' | 'namespace' | 'taskQueue'>;
+  /** Workflow cache sizes; the SDK's default when absent. */
+  maxCachedWorkflows?: { live: number; backlog: number };
+}
+
+/** Live dates' workflow worker, their trigger worker, the backlog's workflow worker, its trigger worker. */
+export async function createDateWorkers(options: DateWorkersOptions): Promise<Worker[]> {
+  const { connection, namespace, taskQueue, maxCachedWorkflows } = options;
+  const queues = workerTaskQueues(taskQueue);
+  const shared = { connection, ...(namespace === undefined ? {} : { namespace }) };
+  const dateWorker = (queue: string, cache: number | undefined) =>
+    Worker.create({ ...options.dates, ...shared, taskQueue: queue, ...(cache === undefined ? {} : { maxCachedWorkflows: cache }) });
+  return [
+    await dateWorker(queues.dates, maxCachedWorkflows?.live),
+    await createTriggerWorker({ ...options.triggers, ...shared, taskQueue: queues.dates }),
+    await dateWorker(queues.backlogDates, maxCachedWorkflows?.backlog),
+    await createTriggerWorker({ ...options.triggers, ...shared, taskQueue: queues.backlogDates }),
+  ];
+}
+
+/** Runs every worker until `until` settles, as `Worker.runUntil` does for one; a worker that fails stops the others. */
+export function runDateWorkersUntil<T>(workers: Worker[], until: Promise<T> | (() => Promise<T>)): Promise<T> {
+  const innermost = typeof until === 'function' ? until : () => until;
+  return workers.reduce<() => Promise<T>>((inner, worker) => () => worker.runUntil(inner), innermost)();
+}
