@@ -23,7 +23,8 @@ ARG BUILD_ID
 RUN test -n "$BUILD_ID" || { echo "BUILD_ID is required: docker build --build-arg BUILD_ID=\$(git rev-parse HEAD) ." >&2; exit 1; }
 # Small young generation for every service (see limitHeapGrowth in service/service-environment.ts). Google
 # clients find Application Default Credentials through the metadata server: nothing here turns that off.
-ENV BUILD_ID=${BUILD_ID} NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=2 MALLOC_ARENA_MAX=2
+# glibc: two arenas and fixed 128 KB mmap and trim thresholds (SERVICE_MALLOC_ENV in local-stack/service-process.ts).
+ENV BUILD_ID=${BUILD_ID} NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=2 MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
 USER node
 # /health answers 200 only while every dependency is healthy (the bridge's container sets BRIDGE_HEALTH_PORT).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["node", "service/health-check-cli.js"]

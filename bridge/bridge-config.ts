@@ -42,6 +42,12 @@ export const bridgeEnvShape = {
     .max(500)
     .default(50)
     .describe("at most this many messages of one date in one signal: those that arrived while the date's previous signal was in flight; 1 signals each message on its own"),
+  BRIDGE_MAX_SIGNALS_IN_FLIGHT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100)
+    .describe("signalWithStart calls in flight at once, over all subscriptions; a date waiting for one gathers its messages into its next signal, and live dates get the next free one before a backfill's"),
   BRIDGE_STREAMS_PER_SUBSCRIPTION: z.coerce
     .number()
     .int()

@@ -15,6 +15,7 @@ export interface BridgeMetrics {
   signalBatchSize: Histogram;
   temporalReachable: Gauge;
   inFlight: Gauge;
+  signalSlots: Gauge<'state'>;
 }
 
 export function createBridgeMetrics(buildId: string): BridgeMetrics {
@@ -61,5 +62,11 @@ export function createBridgeMetrics(buildId: string): BridgeMetrics {
     }),
     temporalReachable: new Gauge({ name: 'bridge_temporal_reachable', help: '1 while the last Temporal call succeeded', registers }),
     inFlight: new Gauge({ name: 'bridge_messages_in_flight', help: 'Messages being handled', registers }),
+    signalSlots: new Gauge({
+      name: 'bridge_signal_slots',
+      help: 'Signals in flight (state "in_use") and dates waiting for a signal slot (state "waiting"), see BRIDGE_MAX_SIGNALS_IN_FLIGHT',
+      labelNames: ['state'],
+      registers,
+    }),
   };
 }

@@ -21,6 +21,7 @@ import type { Client } from '@temporalio/client';
 import type { Alert } from '../activities/activity-contracts';
 import { errorSummary } from '../activities/google-error-codes';
 import { parseCompletionMessage, type CompletionSignal } from '../contract/completion-message';
+import { datePriorityKey, LIVE_DATE_PRIORITY } from '../contract/date-priority';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { deadLetterTopicName } from '../contract/pipeline-topics';
 import { completionSignal, completionsSignal, GAME_DATE_WORKFLOW_TYPE } from '../workflows/game-date/messages';
@@ -29,6 +30,7 @@ import { gameDateStartOptions } from '../workflows/game-date/start-options';
 import type { ServiceLogger } from '../service/logger';
 import type { BridgeMetrics } from './bridge-metrics';
 import { DeadLetterAlerts } from './dead-letter-alerts';
+import { SignalSlots } from './signal-slots';
 import type { TemporalReachability } from './temporal-reachability';
 
 /**
@@ -50,6 +52,8 @@ export interface CompletionBridgeOptions {
   maxInFlight: number;
   /** At most this many messages of one date in one signal; 1 sends each message in a signal of its own. */
   maxSignalBatch: number;
+  /** At most this many signals in flight at once, live dates' first (signal-slots.ts); unbounded when absent. */
+  maxSignalsInFlight?: number;
   /** Streaming pull streams per subscription (`streamingOptions.maxStreams`). */
   streamsPerSubscription: number;
   ackDeadlineSeconds: number;
@@ -99,11 +103,13 @@ export class CompletionBridge {
   private readonly waitingByDate = new Map<string, QueuedCompletion[]>();
   private readonly stopping = new AbortController();
   private consecutiveFailures = 0;
+  private readonly slots: SignalSlots | null;
   private readonly deadLetterAlerts: DeadLetterAlerts;
   private deadLetterTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: CompletionBridgeOptions) {
     const { metrics } = options;
+    this.slots = options.maxSignalsInFlight === undefined ? null : new SignalSlots(options.maxSignalsInFlight);
     this.deadLetterAlerts = new DeadLetterAlerts({
       windowMs: options.deadLetterAlertWindowMs ?? 0,
       sendAlert: options.sendAlert,
@@ -339,17 +345,29 @@ export class CompletionBridge {
   }
 
   private async signalUntilSettled(gameDate: string, first: QueuedCompletion[], waiting: QueuedCompletion[]): Promise<void> {
-    const { metrics } = this.options;
-    let batch = first;
+    const { metrics, definition } = this.options;
+    const live = datePriorityKey(gameDate, Date.now(), definition.timeZone, this.options.backlogAgeDays) === LIVE_DATE_PRIORITY;
+    const batch = first;
     for (;;) {
-      if (await this.signal(gameDate, batch)) {
+      const release = await this.signalSlot(live);
+      // What arrived while the date waited for a slot, or during a back-off, goes along.
+      batch.push(...waiting.splice(0, this.options.maxSignalBatch - batch.length));
+      let accepted: boolean;
+      try {
+        accepted = await this.signal(gameDate, batch);
+      } finally {
+        release();
+      }
+      if (accepted) {
         for (const queued of batch) queued.settle('signalled');
         return;
       }
       const now = Date.now();
-      const expired = batch.filter((queued) => now - queued.heldSince >= this.options.maxHoldMs);
-      for (const queued of expired) queued.settle('temporal_unavailable');
-      batch = batch.filter((queued) => !expired.includes(queued));
+      // In place, like the top-up above: the caller fails what is left in `batch` if this throws.
+      for (const queued of batch.filter((q) => now - q.heldSince >= this.options.maxHoldMs)) {
+        queued.settle('temporal_unavailable');
+        batch.splice(batch.indexOf(queued), 1);
+      }
       if (batch.length === 0) return;
       await this.backOff();
       if (this.stopping.signal.aborted) {
@@ -357,9 +375,26 @@ export class CompletionBridge {
         return;
       }
       for (const queued of batch) metrics.signalRetries.inc({ topic: queued.topic });
-      // What arrived during the back-off goes along.
-      batch = [...batch, ...waiting.splice(0, this.options.maxSignalBatch - batch.length)];
     }
+  }
+
+  /** A signal slot's release, once the date has one (at once when the bridge has no bound). */
+  private async signalSlot(live: boolean): Promise<() => void> {
+    const { slots } = this;
+    if (!slots) return () => undefined;
+    const gauge = this.options.metrics.signalSlots;
+    const report = () => {
+      gauge.set({ state: 'in_use' }, slots.inUse);
+      gauge.set({ state: 'waiting' }, slots.queued);
+    };
+    const granted = slots.acquire(live);
+    report();
+    const release = await granted;
+    report();
+    return () => {
+      release();
+      report();
+    };
   }
 
   /** True once Temporal accepted the signal (durably recorded in the date's history). */

@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     subscriptionName: (topic) => subscriptionNameFor(env.BRIDGE_SUBSCRIPTION_TEMPLATE, topic),
     maxInFlight: env.BRIDGE_MAX_IN_FLIGHT,
     maxSignalBatch: env.BRIDGE_MAX_SIGNAL_BATCH,
+    maxSignalsInFlight: env.BRIDGE_MAX_SIGNALS_IN_FLIGHT,
     streamsPerSubscription: env.BRIDGE_STREAMS_PER_SUBSCRIPTION,
     ackDeadlineSeconds: env.BRIDGE_ACK_DEADLINE_SECONDS,
     signalTimeoutMs: env.BRIDGE_SIGNAL_TIMEOUT_SECONDS * 1000,
