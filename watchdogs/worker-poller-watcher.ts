@@ -42,6 +42,8 @@ export interface PollerCheck {
   lastPollAt: Record<'workflow' | 'activity' | 'triggers' | 'backlogWorkflow' | 'backlogActivity' | 'backlogTriggers', number | null>;
   /** The queues without a recent poll, each with its task type and last poll. */
   stale: string[];
+  /** The latest poll of those queues, epoch ms (null: none known). */
+  staleLastPollAt: number | null;
   pollers: string[];
 }
 
@@ -69,9 +71,9 @@ export class WorkerPollerWatcher {
     this.last = result;
     const { taskQueue, thresholdMs, pipeline } = this.options;
     if (!result.healthy && !this.alerted && now - this.startedAt >= thresholdMs) {
-      const seen = Object.values(result.lastPollAt).filter((t): t is number => t !== null);
-      // Named by what Temporal reports (the last poll it saw), which every bridge replica reads alike.
-      this.alerted = `${pipeline}:worker-pollers:${taskQueue}:last-poll:${seen.length ? new Date(Math.max(...seen)).toISOString() : 'none'}`;
+      // Named by what Temporal reports (the stale queues' last poll), which every bridge replica reads alike; the
+      // queues still polled move on between two replicas' checks, so they are left out.
+      this.alerted = `${pipeline}:worker-pollers:${taskQueue}:last-poll:${result.staleLastPollAt === null ? 'none' : new Date(result.staleLastPollAt).toISOString()}`;
       await this.send({
         severity: 'critical',
         title: `No worker is polling ${taskQueue}`,
@@ -125,13 +127,14 @@ export class WorkerPollerWatcher {
       }
     }
     const fresh = (t: number | null) => t !== null && now - t <= this.options.thresholdMs;
-    const stale = watched
-      .filter(([key]) => !fresh(lastPollAt[key]))
+    const staleQueues = watched.filter(([key]) => !fresh(lastPollAt[key]));
+    const staleSeen = staleQueues.map(([key]) => lastPollAt[key]).filter((t): t is number => t !== null);
+    const stale = staleQueues
       .map(([key, name, type]) => {
         const at = lastPollAt[key];
         return `${name} (${type === TASK_QUEUE_TYPE.workflow ? 'workflow' : 'activity'} tasks, ${at === null ? 'no poller known to the server' : `last poll ${Math.round((now - at) / 1000)} s ago`})`;
       });
-    return { healthy: stale.length === 0, lastPollAt, stale, pollers: [...pollers] };
+    return { healthy: stale.length === 0, lastPollAt, stale, staleLastPollAt: staleSeen.length ? Math.max(...staleSeen) : null, pollers: [...pollers] };
   }
 
   private async send(alert: Alert): Promise<void> {

@@ -13,24 +13,26 @@ export interface DateWorkersOptions {
   /** The configured task queue; the other three are derived from it. */
   taskQueue: string;
   /** Options of both workflow workers (bundle, activities, slots, interceptors, identity, …). */
-  dates: Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'maxCachedWorkflows'>;
+  dates: Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue'>;
+  /** What differs for the live dates' workflow worker and the backlog's. */
+  live?: OwnOptions;
+  backlog?: OwnOptions;
   /** Options of both trigger workers. */
   triggers: Omit<TriggerWorkerOptions, 'connection' | 'namespace' | 'taskQueue'>;
-  /** Workflow cache sizes; the SDK's default when absent. */
-  maxCachedWorkflows?: { live: number; backlog: number };
 }
+
+type OwnOptions = Pick<WorkerOptions, 'maxCachedWorkflows'>;
 
 /** Live dates' workflow worker, their trigger worker, the backlog's workflow worker, its trigger worker. */
 export async function createDateWorkers(options: DateWorkersOptions): Promise<Worker[]> {
-  const { connection, namespace, taskQueue, maxCachedWorkflows } = options;
+  const { connection, namespace, taskQueue } = options;
   const queues = workerTaskQueues(taskQueue);
   const shared = { connection, ...(namespace === undefined ? {} : { namespace }) };
-  const dateWorker = (queue: string, cache: number | undefined) =>
-    Worker.create({ ...options.dates, ...shared, taskQueue: queue, ...(cache === undefined ? {} : { maxCachedWorkflows: cache }) });
+  const dateWorker = (queue: string, own: OwnOptions = {}) => Worker.create({ ...options.dates, ...own, ...shared, taskQueue: queue });
   return [
-    await dateWorker(queues.dates, maxCachedWorkflows?.live),
+    await dateWorker(queues.dates, options.live),
     await createTriggerWorker({ ...options.triggers, ...shared, taskQueue: queues.dates }),
-    await dateWorker(queues.backlogDates, maxCachedWorkflows?.backlog),
+    await dateWorker(queues.backlogDates, options.backlog),
     await createTriggerWorker({ ...options.triggers, ...shared, taskQueue: queues.backlogDates }),
   ];
 }

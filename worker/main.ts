@@ -85,7 +85,8 @@ async function main(): Promise<void> {
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    maxCachedWorkflows: { live: env.WORKER_MAX_CACHED_WORKFLOWS, backlog: env.WORKER_BACKLOG_MAX_CACHED_WORKFLOWS },
+    live: { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS },
+    backlog: { maxCachedWorkflows: env.WORKER_BACKLOG_MAX_CACHED_WORKFLOWS },
     dates: {
       workflowBundle: await workflowBundle,
       ...workflowTaskOptions(env),

@@ -50,6 +50,24 @@ describe('dedup keys across bridge replicas', () => {
     assert.deepEqual(keys, ['nba:worker-pollers:q:last-poll:2026-01-15T14:56:00.000Z', 'nba:worker-pollers:q:last-poll:2026-01-15T14:56:00.000Z']);
   });
 
+  it("worker pollers: only the backlog's queues stale, named by their last poll, not by the live queues' polls", async () => {
+    const lastBacklogPoll = T0 - 4 * MIN;
+    const keys: string[] = [];
+    for (const checkedAt of [T0, T0 + 25_000]) {
+      // The live queues are polled continuously: each replica sees a later poll than the other.
+      const connection = {
+        workflowService: {
+          describeTaskQueue: async (request: { taskQueue: { name: string } }) => ({
+            pollers: [{ lastAccessTime: { seconds: (request.taskQueue.name.startsWith('q-backlog') ? lastBacklogPoll : checkedAt) / 1000 }, identity: 'w' }],
+          }),
+        },
+      };
+      const watcher = new WorkerPollerWatcher({ pipeline: 'nba', connection, namespace: 'default', taskQueue: 'q', thresholdMs: 3 * MIN, sendAlert: async (a) => keys.push(a.dedupKey), now: () => T0 - 10 * MIN });
+      await watcher.check(checkedAt);
+    }
+    assert.deepEqual(keys, ['nba:worker-pollers:q:last-poll:2026-01-15T14:56:00.000Z', 'nba:worker-pollers:q:last-poll:2026-01-15T14:56:00.000Z']);
+  });
+
   it('Temporal unreachable: replicas noticing it seconds apart share the key of the re-alert slot', () => {
     const keys: string[] = [];
     const silent = pino({ enabled: false });

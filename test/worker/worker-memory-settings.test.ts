@@ -12,14 +12,22 @@ describe('worker memory settings', () => {
     assert.equal(parseServiceEnv('worker', workerEnvShape, { ...base, WORKER_MAX_CACHED_WORKFLOWS: '0' }).WORKER_MAX_CACHED_WORKFLOWS, 0);
   });
 
-  for (const value of ['-1', '1', '2.5', 'lots']) {
-    it(`refuses WORKER_MAX_CACHED_WORKFLOWS=${value}, naming the variable`, () => {
-      assert.throws(() => parseServiceEnv('worker', workerEnvShape, { ...base, WORKER_MAX_CACHED_WORKFLOWS: value }), (error: Error) => {
-        assert.ok(error instanceof ServiceConfigError);
-        assert.match(error.message, /WORKER_MAX_CACHED_WORKFLOWS is invalid/);
-        return true;
+  it("caps the backlog's workflow cache at 50 by default, apart from the live dates'", () => {
+    assert.equal(parseServiceEnv('worker', workerEnvShape, base).WORKER_BACKLOG_MAX_CACHED_WORKFLOWS, 50);
+    const both = parseServiceEnv('worker', workerEnvShape, { ...base, WORKER_MAX_CACHED_WORKFLOWS: '20', WORKER_BACKLOG_MAX_CACHED_WORKFLOWS: '0' });
+    assert.deepEqual([both.WORKER_MAX_CACHED_WORKFLOWS, both.WORKER_BACKLOG_MAX_CACHED_WORKFLOWS], [20, 0]);
+  });
+
+  for (const name of ['WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_BACKLOG_MAX_CACHED_WORKFLOWS']) {
+    for (const value of ['-1', '1', '2.5', 'lots']) {
+      it(`refuses ${name}=${value}, naming the variable`, () => {
+        assert.throws(() => parseServiceEnv('worker', workerEnvShape, { ...base, [name]: value }), (error: Error) => {
+          assert.ok(error instanceof ServiceConfigError);
+          assert.match(error.message, new RegExp(`${name} is invalid`));
+          return true;
+        });
       });
-    });
+    }
   }
 
   it('bundles the workflows in a child process, without zod', async function () {
