@@ -21,12 +21,12 @@ import type { Client } from '@temporalio/client';
 import type { Alert } from '../activities/activity-contracts';
 import { errorSummary } from '../activities/google-error-codes';
 import { parseCompletionMessage, type CompletionSignal } from '../contract/completion-message';
-import { datePriorityKey, LIVE_DATE_PRIORITY } from '../contract/date-priority';
+import { LIVE_DATE_PRIORITY } from '../contract/date-priority';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { deadLetterTopicName } from '../contract/pipeline-topics';
 import { completionSignal, completionsSignal, GAME_DATE_WORKFLOW_TYPE } from '../workflows/game-date/messages';
 import { gameDateStartMetadata } from '../workflows/game-date/start-metadata';
-import { gameDateStartOptions } from '../workflows/game-date/start-options';
+import { gameDateStartOptions, type GameDateStartOptions } from '../workflows/game-date/start-options';
 import type { ServiceLogger } from '../service/logger';
 import type { BridgeMetrics } from './bridge-metrics';
 import { DeadLetterAlerts } from './dead-letter-alerts';
@@ -346,7 +346,9 @@ export class CompletionBridge {
 
   private async signalUntilSettled(gameDate: string, first: QueuedCompletion[], waiting: QueuedCompletion[]): Promise<void> {
     const { metrics, definition } = this.options;
-    const live = datePriorityKey(gameDate, Date.now(), definition.timeZone, this.options.backlogAgeDays) === LIVE_DATE_PRIORITY;
+    // One decision for the start's queue and priority and for the date's place in the slot queue.
+    const start = gameDateStartOptions(definition, gameDate, { taskQueue: this.options.taskQueue, now: Date.now(), backlogAgeDays: this.options.backlogAgeDays });
+    const live = start.priority.priorityKey === LIVE_DATE_PRIORITY;
     const batch = first;
     for (;;) {
       const release = await this.signalSlot(live);
@@ -354,7 +356,7 @@ export class CompletionBridge {
       batch.push(...waiting.splice(0, this.options.maxSignalBatch - batch.length));
       let accepted: boolean;
       try {
-        accepted = await this.signal(gameDate, batch);
+        accepted = await this.signal(gameDate, start, batch);
       } finally {
         release();
       }
@@ -398,9 +400,8 @@ export class CompletionBridge {
   }
 
   /** True once Temporal accepted the signal (durably recorded in the date's history). */
-  private async signal(gameDate: string, batch: QueuedCompletion[]): Promise<boolean> {
+  private async signal(gameDate: string, start: GameDateStartOptions, batch: QueuedCompletion[]): Promise<boolean> {
     const { client, definition, metrics } = this.options;
-    const start = gameDateStartOptions(definition, gameDate, { taskQueue: this.options.taskQueue, now: Date.now(), backlogAgeDays: this.options.backlogAgeDays });
     const options = {
       ...start,
       // Only a start uses them: what the Web UI shows at the top of the date's page.

@@ -1,9 +1,8 @@
 /**
  * Bridge side: watches the workers from outside them. `check(now)` asks Temporal who has polled the task queue
  * and the backlog's (`DescribeTaskQueue`, workflow and activity pollers) and their trigger queues (activity
- * pollers); when one of them has had no poll for longer than the threshold
- * it alerts directly through the alert sender (a dead worker cannot alert about itself), and sends a resolved
- * notice when a worker polls again.
+ * pollers); when one of them has had no poll for longer than the threshold it alerts directly through the alert
+ * sender (a dead worker cannot alert about itself), and sends a resolved notice when a worker polls again.
  */
 import type { Alert } from '../activities/activity-contracts';
 import { workerTaskQueues } from '../workflows/game-date/messages';
@@ -129,11 +128,10 @@ export class WorkerPollerWatcher {
     const fresh = (t: number | null) => t !== null && now - t <= this.options.thresholdMs;
     const staleQueues = watched.filter(([key]) => !fresh(lastPollAt[key]));
     const staleSeen = staleQueues.map(([key]) => lastPollAt[key]).filter((t): t is number => t !== null);
-    const stale = staleQueues
-      .map(([key, name, type]) => {
-        const at = lastPollAt[key];
-        return `${name} (${type === TASK_QUEUE_TYPE.workflow ? 'workflow' : 'activity'} tasks, ${at === null ? 'no poller known to the server' : `last poll ${Math.round((now - at) / 1000)} s ago`})`;
-      });
+    const stale = staleQueues.map(([key, name, type]) => {
+      const at = lastPollAt[key];
+      return `${name} (${type === TASK_QUEUE_TYPE.workflow ? 'workflow' : 'activity'} tasks, ${at === null ? 'no poller known to the server' : `last poll ${Math.round((now - at) / 1000)} s ago`})`;
+    });
     return { healthy: stale.length === 0, lastPollAt, stale, staleLastPollAt: staleSeen.length ? Math.max(...staleSeen) : null, pollers: [...pollers] };
   }
 
