@@ -29,10 +29,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A past date nobody else uses in this run (past: Phase 3 runs in overnight mode). */
+const drawnPastDates = new Set<string>();
+
+/**
+ * A past date nobody else uses in this run (past: Phase 3 runs in overnight mode). Test files share the stack's
+ * dev server and the pipeline `nba`: a date drawn twice signalled the earlier file's workflow, still open on a
+ * task queue nobody polls any more, and its completions never applied. So no date is drawn twice in a run (one
+ * mocha process, one dev server).
+ */
 export function uniquePastDate(): string {
-  const n = Math.floor(Math.random() * 9_000);
-  return new Date(Date.UTC(1990, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+  for (;;) {
+    const n = Math.floor(Math.random() * 9_000);
+    const date = new Date(Date.UTC(1990, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+    if (drawnPastDates.has(date)) continue;
+    drawnPastDates.add(date);
+    return date;
+  }
 }
 
 export interface ReceivedMessage {

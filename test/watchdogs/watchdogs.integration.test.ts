@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { calendarDateIn } from '../../contract/game-date-mode';
@@ -197,7 +198,14 @@ describe('watchdogs (dev server, emulators, real worker)', function () {
       // The schedule skips a trigger while its previous run is still going (overlap policy SKIP), and its
       // list of running actions can lag behind the run's end: wait for the first probe to finish, then
       // trigger with ALLOW_ALL so a stale list cannot skip the second probe.
-      await eventually(async () => ((await healthSchedule.describe()).info.runningActions.length === 0 ? true : undefined), 'the first probe run to finish');
+      const firstRun = await eventually(async () => {
+        const { info } = await healthSchedule.describe();
+        return info.runningActions.length === 0 ? info.recentActions.at(-1) : undefined;
+      }, 'the first probe run to finish');
+      // A schedule starts at most one run per second (a run's id ends in its start time to the second), and a
+      // second trigger within that second starts nothing: a fast first probe made the second one vanish.
+      const sameSecondEnds = Math.floor((firstRun?.scheduledAt ?? new Date()).getTime() / 1000) * 1000 + 1_000;
+      await sleep(Math.max(0, sameSecondEnds - Date.now()) + 100);
       await healthSchedule.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
       await probeRig.waitForAlert((a) => a.title === 'bridge is healthy again', 'bridge resolved');
 
