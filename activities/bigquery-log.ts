@@ -23,13 +23,15 @@ import {
   PHASE_EXECUTION_LOG_TABLE,
 } from './bigquery-schema';
 import { errorSummary } from './google-error-codes';
-import { createTableAppends } from './table-appends';
+
+/** BigQuery recommends at most 500 rows per insertAll request. */
+const ROWS_PER_REQUEST = 500;
 
 /** Plain functions (not methods): the worker and tests pass them around detached from this object. */
 export interface BigQueryLogActivities {
   recordCompletionRows: (rows: CompletionRow[]) => Promise<void>;
   recordExecutionLog: (row: ExecutionLogRow) => Promise<void>;
-  /** Many log rows in one request per 500 (a writer pass's, say). */
+  /** Many log rows in one request per ROWS_PER_REQUEST (a writer pass's, say). */
   recordExecutionLogRows: (rows: ExecutionLogRow[]) => Promise<void>;
   upsertCompletionStatus: (row: CompletionStatusRow) => Promise<void>;
   /** Appends one status change per row; the `phase_completion_status` view folds them. */
@@ -45,13 +47,19 @@ interface StreamedRow {
 export function createBigQueryLog(bigquery: BigQuery, datasetId: string): BigQueryLogActivities {
   if (!/^[A-Za-z0-9_]+$/.test(datasetId)) throw new Error(`BigQuery dataset id "${datasetId}" is not a plain dataset name`);
 
-  // raw: the rows are already { insertId, json }; partialRetries 0: the activity retries, with back-off.
-  const insertOptions: InsertRowsOptions & { raw: boolean; partialRetries: number } = { raw: true, partialRetries: 0, skipInvalidRows: false, ignoreUnknownValues: false };
-  /** Appends rows, the worker's concurrent calls per table together (table-appends.ts); a failed request fails its calls (their retries append again). */
-  const append = createTableAppends<StreamedRow>({
-    insert: (tableName, rows) => bigquery.dataset(datasetId).table(tableName).insert(rows, insertOptions),
-    classify: (error, where) => classifyBigQueryError(error, where, datasetId),
-  });
+  /** Appends rows, ROWS_PER_REQUEST per request; a failed request fails the whole call (its retry appends again). */
+  async function append(tableName: string, rows: StreamedRow[], where: string): Promise<void> {
+    const table = bigquery.dataset(datasetId).table(tableName);
+    // raw: the rows are already { insertId, json }; partialRetries 0: the activity retries, with back-off.
+    const options: InsertRowsOptions & { raw: boolean; partialRetries: number } = { raw: true, partialRetries: 0, skipInvalidRows: false, ignoreUnknownValues: false };
+    for (let i = 0; i < rows.length; i += ROWS_PER_REQUEST) {
+      try {
+        await table.insert(rows.slice(i, i + ROWS_PER_REQUEST), options);
+      } catch (err) {
+        throw classifyBigQueryError(err, where, datasetId);
+      }
+    }
+  }
 
   /**
    * Keyed rows as insertAll takes them: the same key twice in one call is one row, the key is also the
