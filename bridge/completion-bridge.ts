@@ -344,12 +344,11 @@ export class CompletionBridge {
     }
   }
 
-  private async signalUntilSettled(gameDate: string, first: QueuedCompletion[], waiting: QueuedCompletion[]): Promise<void> {
+  private async signalUntilSettled(gameDate: string, batch: QueuedCompletion[], waiting: QueuedCompletion[]): Promise<void> {
     const { metrics, definition } = this.options;
     // One decision for the start's queue and priority and for the date's place in the slot queue.
     const start = gameDateStartOptions(definition, gameDate, { taskQueue: this.options.taskQueue, now: Date.now(), backlogAgeDays: this.options.backlogAgeDays });
     const live = start.priority.priorityKey === LIVE_DATE_PRIORITY;
-    const batch = first;
     for (;;) {
       const release = await this.signalSlot(live);
       // What arrived while the date waited for a slot, or during a back-off, goes along.

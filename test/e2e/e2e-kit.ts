@@ -38,13 +38,11 @@ const drawnPastDates = new Set<string>();
  * mocha process, one dev server).
  */
 export function uniquePastDate(): string {
-  for (;;) {
-    const n = Math.floor(Math.random() * 9_000);
-    const date = new Date(Date.UTC(1990, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
-    if (drawnPastDates.has(date)) continue;
-    drawnPastDates.add(date);
-    return date;
-  }
+  let date: string;
+  do date = new Date(Date.UTC(1990, 0, 1) + Math.floor(Math.random() * 9_000) * 86_400_000).toISOString().slice(0, 10);
+  while (drawnPastDates.has(date));
+  drawnPastDates.add(date);
+  return date;
 }
 
 export interface ReceivedMessage {
