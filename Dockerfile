@@ -1,6 +1,6 @@
 # Worker and bridge run from one image, built from the deployable (`npm run package`): compiled JavaScript,
 # production dependencies only, the workflow bundle built once, a non-root user. The command picks the
-# service: `node worker/main.js` (default) or `node bridge/main.js`.
+# service: `node --require ./worker/workflow-stack-traces.js worker/main.js` (default) or `node bridge/main.js`.
 #   docker build --build-arg BUILD_ID=$(git rev-parse HEAD) -t phase-orchestrator .
 
 FROM node:22-slim AS build
@@ -27,5 +27,6 @@ RUN test -n "$BUILD_ID" || { echo "BUILD_ID is required: docker build --build-ar
 ENV BUILD_ID=${BUILD_ID} NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=2 MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
 USER node
 # /health answers 200 only while every dependency is healthy (the bridge's container sets BRIDGE_HEALTH_PORT).
+# The worker's preload turns off the workflow threads' per-promise stack capture (worker/workflow-stack-traces.ts).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["node", "service/health-check-cli.js"]
-CMD ["node", "worker/main.js"]
+CMD ["node", "--require", "./worker/workflow-stack-traces.js", "worker/main.js"]

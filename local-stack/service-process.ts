@@ -19,6 +19,17 @@ export const SERVICE_SCRIPTS = {
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 /**
+ * A service's Node arguments before its script: the V8 flags, tsx's hook for a `.ts` script, and for the worker the
+ * preload that runs in its workflow threads before the SDK (worker/workflow-stack-traces.ts; the image's NODE_OPTIONS).
+ */
+export function serviceNodeArgs(script: string): string[] {
+  const fromSource = script.endsWith('.ts');
+  const hook = fromSource ? ['--require', 'tsx/cjs'] : [];
+  const preload = script.startsWith('worker/') ? ['--require', `./worker/workflow-stack-traces${fromSource ? '.ts' : '.js'}`] : [];
+  return [...SERVICE_NODE_FLAGS, ...hook, ...preload];
+}
+
+/**
  * glibc malloc opens up to 8 arenas per core for a process's threads (libuv's pool, the worker's workflow threads,
  * the Temporal core's runtime), each keeping freed memory of its own: two arenas took 35 MB off the worker's peak
  * under a 1,000-date backlog without measurable CPU cost. Fixed 128 KB thresholds: glibc otherwise raises its mmap
@@ -52,8 +63,7 @@ export function spawnService(
   onLine: (line: string, stream: 'stdout' | 'stderr') => void = () => undefined,
   cwd = PROJECT_ROOT,
 ): ServiceProcess {
-  const hook = script.endsWith('.ts') ? ['--require', 'tsx/cjs'] : [];
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...hook, script], { cwd, env: { ...SERVICE_MALLOC_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...serviceNodeArgs(script), script], { cwd, env: { ...SERVICE_MALLOC_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${script}`);
   const output: string[] = [];
   const listeners = new Set<(line: string) => void>();

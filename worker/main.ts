@@ -39,8 +39,15 @@ import { loadWorkerConfig, workflowTaskOptions } from './worker-config';
 import { bundleWorkflowsInChild, prebuiltWorkflowBundle } from './workflow-bundle';
 import { workerActivities } from './worker-activities';
 import { workflowFailureErrorTypes } from './workflow-failure-policy';
+import { stackTracesPreloaded } from './workflow-stack-traces';
 
 const log = createServiceLogger('worker');
+
+/** What the start-up line says of the stack-trace query; without the preload the SDK collects stacks whatever the setting. */
+function workflowStackTraces(setting: 'on' | 'off'): string {
+  if (setting === 'on') return 'on (WORKFLOW_STACK_TRACES=on)';
+  return stackTracesPreloaded() ? 'off' : 'on: started without --require ./worker/workflow-stack-traces.js, so the setting cannot take effect';
+}
 
 async function main(): Promise<void> {
   limitHeapGrowth();
@@ -167,6 +174,7 @@ async function main(): Promise<void> {
       pipeline: definition.pipeline,
       build_id: buildId,
       workflow_bundle: prebuilt ? 'prebuilt' : 'bundled at start',
+      workflow_stack_traces: workflowStackTraces(env.WORKFLOW_STACK_TRACES),
       alert_channels: config.alertConfig.channels.map((c) => c.name),
       traces: tracing.exportUrl ?? 'off (no OTEL_EXPORTER_OTLP_ENDPOINT)',
       health: `http://127.0.0.1:${health.port}/health`,

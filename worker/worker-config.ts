@@ -53,6 +53,10 @@ export const workerEnvShape = {
     .describe("after a store outage's first per-date alert, the same outage alerted by other dates within this window is counted into one summary (0: one alert per date)"),
   ...logLevelShape,
   ...tracingEnvShape,
+  WORKFLOW_STACK_TRACES: z
+    .enum(['on', 'off'])
+    .default('off')
+    .describe("on: the workflow threads collect the stack of every promise for the stack-trace query (the Web UI's call stack), at about a quarter of their CPU (worker/workflow-stack-traces.ts)"),
   WORKER_DEPLOYMENT_NAME: z.string().min(1).default('phase-orchestrator').describe('worker deployment name reported to Temporal with the build id'),
   PIPELINE_DEFINITION: z.string().optional().describe('path of the pipeline definition file'),
 };

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BigQuery } from '@google-cloud/bigquery';
 import { Firestore } from '@google-cloud/firestore';
+import { Client, Connection } from '@temporalio/client';
+import { gameDateWorkflowId, statusQuery } from '../../workflows/game-date/messages';
 import {
   completionBody,
   createWorld,
@@ -170,6 +172,20 @@ describe('end to end: bridge and worker processes on the local stack', function 
     assert.match(alert.text, /delivered 20 times on nba-phase2-raw-complete-orchestrator/);
     await sleep(2_000);
     assert.ok(!world.sink.alerts.some((a) => a.dedup_key.endsWith(own)), "the bridge's own dead letter was alerted when it moved it, not again");
+  });
+
+  it("runs its workflow threads without the SDK's per-promise stack capture, and says so at start", async () => {
+    const gameDate = uniquePastDate();
+    await publishPhase2(gameDate, PHASE2_CLASSES.slice(0, 1));
+    const connection = await Connection.connect({ address: world.endpoints.temporalAddress });
+    try {
+      const handle = new Client({ connection }).workflow.getHandle(gameDateWorkflowId('nba', gameDate));
+      await waitFor('the date applying its first completion', async () => (await handle.query(statusQuery).catch(() => null)) !== null);
+      await assert.rejects(handle.query('__stack_trace'), /stack traces are not enabled on this worker/);
+    } finally {
+      await connection.close();
+    }
+    assert.ok(worker.process.output.some((line) => line.includes('"workflow_stack_traces":"off"')), 'the start-up line says the stack capture is off');
   });
 
   it('loses and doubles nothing when the worker is SIGKILLed in the middle of a transition', async () => {

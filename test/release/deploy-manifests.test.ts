@@ -57,7 +57,7 @@ describe('deploy/kubernetes', () => {
       assert.equal(deployment.spec.template.spec.securityContext?.runAsNonRoot, true);
       const [container] = deployment.spec.template.spec.containers;
       assert.ok(container);
-      assert.deepEqual(container.command, ['node', `${service}/main.js`]);
+      assert.deepEqual(container.command, ['node', ...(service === 'worker' ? ['--require', './worker/workflow-stack-traces.js'] : []), `${service}/main.js`]);
       assert.ok(existsSync(path.join(root, service, 'main.ts')));
       const health = container.ports.find((p) => p.name === 'health');
       assert.equal(String(health?.containerPort), container.env?.find((e) => e.name === portVariable)?.value);
