@@ -40,9 +40,9 @@ const BACKLOG_WINDOW_PATCH = 'writer-backlog-window';
 const BACKLOG_SPREAD_PATCH = 'writer-backlog-spread';
 /**
  * While a live date's completions keep coming, its passes start at most once per this many windows (10 s with the
- * 2 s window): a pass costs Temporal two workflow tasks and an activity, about as much as the completion it writes,
- * CPU the next trigger waits for. After a quiet spell of that length the next pass gathers for one window only,
- * so a burst is still written 2 s after it arrived.
+ * 2 s window): a pass costs Temporal two workflow tasks and an activity, as much as the completion it writes, and
+ * at 50 busy dates those passes held a third of the CPU a live trigger waits for. After a quiet spell of that
+ * length the next pass still gathers for one window only, so a burst is written 2 s after it arrived.
  */
 const LIVE_PASS_INTERVAL_WINDOWS = 5;
 const LIVE_PASS_INTERVAL_PATCH = 'writer-live-pass-interval';
