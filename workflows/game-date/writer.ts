@@ -38,14 +38,6 @@ const BACKLOG_WINDOW_PATCH = 'writer-backlog-window';
  * writes may also wait longer on the queue (backlogDateRecordsOptions).
  */
 const BACKLOG_SPREAD_PATCH = 'writer-backlog-spread';
-/**
- * While a live date's completions keep coming, its passes start at most once per this many windows (10 s with the
- * 2 s window): a pass costs Temporal two workflow tasks and an activity, as much as the completion it writes, and
- * at 50 busy dates those passes held a third of the CPU a live trigger waits for. After a quiet spell of that
- * length the next pass still gathers for one window only, so a burst is written 2 s after it arrived.
- */
-const LIVE_PASS_INTERVAL_WINDOWS = 5;
-const LIVE_PASS_INTERVAL_PATCH = 'writer-live-pass-interval';
 /** Histories recorded before the writer batched its writes replay without the batching timer. */
 const WRITE_BATCHING_PATCH = 'writer-batch-window';
 /** Since this patch a writer pass is one `writeDateRecords` activity; older histories replay one activity per write. */
@@ -74,7 +66,6 @@ export function startWriter(ctx: DateContext, onDelivered: () => void, givenBatc
   const records = spread ? writeBacklogDateRecords : writeDateRecords;
   let stopping = false;
   let busy = false;
-  let lastPassAt = -Infinity;
   const loop = (async () => {
     for (;;) {
       await condition(() => stopping || hasPendingWrites(state));
@@ -82,11 +73,9 @@ export function startWriter(ctx: DateContext, onDelivered: () => void, givenBatc
       // A date's completions come in bursts (a phase's processors finish together, producers deliver twice):
       // gathering them for a moment writes the burst with one set of activities instead of one set per message.
       if (patched(WRITE_BATCHING_PATCH)) {
-        let windowMs = spread ? Math.round(batchWindowMs * (0.5 + Math.random())) : batchWindowMs;
-        if (!backlog && patched(LIVE_PASS_INTERVAL_PATCH)) windowMs = Math.max(windowMs, lastPassAt + LIVE_PASS_INTERVAL_WINDOWS * batchWindowMs - Date.now());
+        const windowMs = spread ? Math.round(batchWindowMs * (0.5 + Math.random())) : batchWindowMs;
         await sleep(windowMs, { summary: `gather writes for ${Math.round(windowMs / 1000)} s` });
       }
-      lastPassAt = Date.now();
       busy = true;
       const delivered = await flushWrites(ctx, records);
       busy = false;
