@@ -20,7 +20,7 @@ export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 /**
  * A service's Node arguments before its script: the V8 flags, tsx's hook for a `.ts` script, and for the worker the
- * preload that runs in its workflow threads before the SDK (worker/workflow-stack-traces.ts; the image's NODE_OPTIONS).
+ * preload that runs in its workflow threads before the SDK (worker/workflow-stack-traces.ts; the image's worker command).
  */
 export function serviceNodeArgs(script: string): string[] {
   const fromSource = script.endsWith('.ts');

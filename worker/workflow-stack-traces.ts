@@ -1,5 +1,5 @@
 /**
- * Loaded before the worker with `--require` (the image's NODE_OPTIONS, `serviceNodeFlags` for the local stack), so
+ * Loaded before the worker with `--require` (the image's worker command, `serviceNodeArgs` for the local stack), so
  * that it runs in every thread of the process, the workflow threads included, before the SDK does.
  *
  * In a workflow thread the SDK installs a promise hook that captures and source-maps a stack for every promise
@@ -18,6 +18,7 @@ export function stackTracesPreloaded(execArgv: readonly string[] = process.execA
 }
 
 if (!isMainThread && process.env.WORKFLOW_STACK_TRACES !== 'on') {
-  // The hook is the only part turned off: the SDK's own stack-trace formatting for errors stays as it is.
+  // The hook is the only part turned off: the SDK's own stack-trace formatting for errors stays as it is. An SDK
+  // that renames this method would collect stacks again; the end-to-end tests query a running date to catch that.
   (globalHandlers as unknown as { setPromiseHook(): void }).setPromiseHook = () => undefined;
 }
