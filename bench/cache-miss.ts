@@ -7,10 +7,13 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { BUILD_DIR, WORKFLOW_BUNDLE_FILE } from '../release/build';
+import { stackTracesPreloaded } from '../worker/workflow-stack-traces';
 import { gameDateWorkflowId } from '../workflows/game-date/messages';
 
 export interface CacheMissCost {
   histories: number;
+  /** Whether the replays captured promise stacks, as a worker with that WORKFLOW_STACK_TRACES would. */
+  stackTraces: 'on' | 'off';
   meanEvents: number;
   /** Wall time of one replay (one cache miss), on the bench machine. */
   msPerReplay: number;
@@ -33,7 +36,12 @@ async function replayAll(codePath: string, histories: { workflowId: string; hist
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-export async function cacheMissCost(client: Client, pipeline: string, dates: string[], sample = 40): Promise<CacheMissCost> {
+/**
+ * `stackTraces` is the worker's WORKFLOW_STACK_TRACES: the replay threads read it when they start, and they honour
+ * it only when this process was started with the worker's preload (`npm run bench` is); the result says which ran.
+ */
+export async function cacheMissCost(client: Client, pipeline: string, dates: string[], stackTraces: 'on' | 'off', sample = 40): Promise<CacheMissCost> {
+  process.env.WORKFLOW_STACK_TRACES = stackTraces;
   const step = Math.max(1, Math.floor(dates.length / sample));
   const picked = dates.filter((_, i) => i % step === 0).slice(0, sample);
   const histories = await Promise.all(
@@ -48,5 +56,5 @@ export async function cacheMissCost(client: Client, pipeline: string, dates: str
   const one = await replayAll(codePath, histories.slice(0, 1));
   const all = await replayAll(codePath, histories);
   const meanEvents = histories.reduce((sum, h) => sum + ((h.history as { events?: unknown[] }).events?.length ?? 0), 0) / histories.length;
-  return { histories: histories.length, meanEvents, msPerReplay: histories.length > 1 ? (all - one) / (histories.length - 1) : one };
+  return { histories: histories.length, stackTraces: stackTraces === 'off' && stackTracesPreloaded() ? 'off' : 'on', meanEvents, msPerReplay: histories.length > 1 ? (all - one) / (histories.length - 1) : one };
 }

@@ -82,7 +82,7 @@ export const sizeResultSchema = z.object({
   fractionOfPubsubCeiling: z.number().nonnegative(),
   history: historySummary,
   /** One workflow-cache miss: a replay of a backlog history with the build's bundle (absent in older reports). */
-  cacheMiss: z.object({ histories: z.number().int().positive(), meanEvents: z.number().nonnegative(), msPerReplay: z.number().nonnegative() }).optional(),
+  cacheMiss: z.object({ histories: z.number().int().positive(), stackTraces: z.enum(['on', 'off']).optional(), meanEvents: z.number().nonnegative(), msPerReplay: z.number().nonnegative() }).optional(),
   /** CPU seconds each process used from the start of the product run until its last trigger arrived (until its histories settled in older reports). */
   cpuSeconds: z.record(z.string(), z.number().nonnegative()),
   /** The machine's 1-minute load average when the size started and ended: the figures are only as quiet as the machine. */

@@ -173,8 +173,8 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
     log(`  ingest (distinct message ids signalled, from the histories): ${ingest.ingested}/${burst.messages} in ${ingest.ingestSeconds.toFixed(1)} s, ${ingest.ingestPerSecond.toFixed(0)} messages/s; ${ingest.duplicateSignals} duplicate signals, ${ingest.duplicateAcks} duplicate acks`);
     if (ingest.notFound.length) log(`  not found in any history: ${ingest.notFound.join('; ')}`);
 
-    const cacheMiss = await cacheMissCost(env.client, definition.pipeline, product.dates);
-    log(`  a workflow-cache miss (replay of a backlog history, ${cacheMiss.meanEvents.toFixed(0)} events): ${cacheMiss.msPerReplay.toFixed(1)} ms`);
+    const cacheMiss = await cacheMissCost(env.client, definition.pipeline, product.dates, settings.serviceEnv.WORKFLOW_STACK_TRACES === 'on' ? 'on' : 'off');
+    log(`  a workflow-cache miss (replay of a backlog history, ${cacheMiss.meanEvents.toFixed(0)} events): ${cacheMiss.msPerReplay.toFixed(1)} ms, promise-stack capture ${cacheMiss.stackTraces}`);
 
     const pacedHistory = await historyStats({ client: env.client, pipeline: definition.pipeline, dates: paced.dates, messagesPerDate: messagesPerDate(paced), maxSample: settings.historySample, settleTimeoutMs: 60_000 });
     log(`  paced history: ${pacedHistory.eventsPerDate.toFixed(1)} events/date, ${pacedHistory.eventsPerCompletion.toFixed(2)} events/completion, largest ${pacedHistory.largest?.events}`);
