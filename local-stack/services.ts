@@ -28,9 +28,18 @@ export interface ServiceContext {
 
 /**
  * The dev server's dynamic config. Without `matching.useNewMatcher` the server ignores priority keys, on which
- * live dates before a backfill's (contract/date-priority.ts) rests; docs/deploying.md §2 has the measurement.
+ * live dates before a backfill's (contract/date-priority.ts) rests; without `system.enableActivityEagerExecution`
+ * a live date's trigger waits on its task queue for a poller instead of going back to the worker that decided it.
+ * docs/deploying.md §2 has the measurements.
  */
-export const TEMPORAL_DEV_SERVER_CONFIG = ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false', '--dynamic-config-value', 'matching.useNewMatcher=true'];
+export const TEMPORAL_DEV_SERVER_CONFIG = [
+  '--dynamic-config-value',
+  'frontend.enableServerVersionCheck=false',
+  '--dynamic-config-value',
+  'matching.useNewMatcher=true',
+  '--dynamic-config-value',
+  'system.enableActivityEagerExecution=true',
+];
 
 function temporal(ctx: ServiceContext): ServiceSpec {
   const address = `${LOOPBACK}:${ctx.ports.temporal}`;

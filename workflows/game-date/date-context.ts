@@ -1,5 +1,6 @@
 /** What every part of a date's workflow works on: the pipeline definition, the date and its durable state. */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { BACKLOG_DATE_PRIORITY } from '../../contract/date-priority';
 import type { PipelineDefinition, TransitionDefinition } from '../../contract/pipeline-definition';
 import type { GameDateState } from './state';
 
@@ -13,4 +14,9 @@ export function transitionDefinition(ctx: DateContext, name: string): Transition
   const found = ctx.definition.transitions.find((t) => t.name === name);
   if (!found) throw ApplicationFailure.nonRetryable(`Transition ${name} is not in pipeline ${ctx.definition.pipeline}`, 'UnknownTransition');
   return found;
+}
+
+/** Whether this date is part of a backfill: it was started with the backlog's priority key (contract/date-priority.ts). */
+export function isBacklogDate(): boolean {
+  return (workflowInfo().priority?.priorityKey ?? 0) >= BACKLOG_DATE_PRIORITY;
 }

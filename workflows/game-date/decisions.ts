@@ -14,7 +14,7 @@ import { buildHttpTriggerBody, buildTriggerMessages, type TriggerContext } from 
 import { RetryableActivityErrors } from '../../activities/activity-error-types';
 import { describeFailure, failureType } from '../activity-failure-text';
 import { raise } from './alerts';
-import type { DateContext } from './date-context';
+import { isBacklogDate, type DateContext } from './date-context';
 import { AUTOMATIC_TRIGGER_ATTEMPTS, escalateOverdueRound, escalatePlanned, escalateSilence, roundDecision, triggerRetryAt } from './deadlines';
 import { triggerTaskQueue } from './messages';
 import { queueLog } from './records';
@@ -50,8 +50,22 @@ export interface PredictionBatch {
   metadata: Record<string, unknown>;
 }
 
+/**
+ * Since this patch a live date's triggers are scheduled on the date's own task queue, so the server may hand each one
+ * straight back to the worker that decided it, in its reply to the workflow task (eager activity dispatch, on when the
+ * server sets system.enableActivityEagerExecution): no wait on a queue for a poller. When that worker has no free
+ * activity slot the task waits on the live queue, behind live dates' writes only. A backfill's dates keep the trigger
+ * queue: their worker's slots are full of the backlog's writes.
+ */
+const LIVE_TRIGGER_EAGER_PATCH = 'live-trigger-eager-dispatch';
+
+function triggerQueue(): { taskQueue?: string } {
+  if (!isBacklogDate() && patched(LIVE_TRIGGER_EAGER_PATCH)) return {};
+  return patched(TRIGGER_QUEUE_PATCH) ? { taskQueue: triggerTaskQueue(workflowInfo().taskQueue) } : {};
+}
+
 function triggerActivities(): Pick<ActivityInterfaceFor<TransitionActivities>, 'publishTrigger' | 'callHttpTrigger'> {
-  const queue = patched(TRIGGER_QUEUE_PATCH) ? { taskQueue: triggerTaskQueue(workflowInfo().taskQueue) } : {};
+  const queue = triggerQueue();
   return {
     publishTrigger: proxyActivities<TransitionActivities>({ ...publishTriggerOptions, ...queue }).publishTrigger,
     callHttpTrigger: proxyActivities<TransitionActivities>({ ...httpTriggerOptions, ...queue }).callHttpTrigger,

@@ -3,14 +3,13 @@
  * they were queued. It runs beside the decision loop, so a store outage never delays a trigger; a store that
  * stays down is alerted once, retried with back-off, and told again when it recovers.
  */
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Alert, DateRecordsFailureDetails, DateRecordsPart, ExecutionLogRow, TransitionActivities } from '../../activities/activity-contracts';
 import { RetryableActivityErrors } from '../../activities/activity-error-types';
-import { BACKLOG_DATE_PRIORITY } from '../../contract/date-priority';
 import { alertOptions, backlogDateRecordsOptions, bigQueryOptions, dateRecordsOptions, firestoreOptions } from '../../activities/retry-policies';
 import { describeFailure } from '../activity-failure-text';
 import { raise } from './alerts';
-import { transitionDefinition, type DateContext } from './date-context';
+import { isBacklogDate, transitionDefinition, type DateContext } from './date-context';
 import { MINUTE } from './deadlines';
 import { plural } from './current-details';
 import { completionStatusRow, firestoreProjection } from './records';
@@ -60,7 +59,7 @@ export interface DateWriter {
  */
 export function startWriter(ctx: DateContext, onDelivered: () => void, givenBatchWindowMs?: number, afterPass: () => void = () => undefined): DateWriter {
   const { state } = ctx;
-  const backlog = (workflowInfo().priority?.priorityKey ?? 0) >= BACKLOG_DATE_PRIORITY;
+  const backlog = isBacklogDate();
   const batchWindowMs = givenBatchWindowMs ?? (backlog && patched(BACKLOG_WINDOW_PATCH) ? BACKLOG_WRITE_BATCH_WINDOW_MS : WRITE_BATCH_WINDOW_MS);
   const spread = backlog && patched(BACKLOG_SPREAD_PATCH);
   const records = spread ? writeBacklogDateRecords : writeDateRecords;
