@@ -11,7 +11,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { devServerEnv } from '../harness';
 import { BACKLOG_DATE_PRIORITY } from '../../contract/date-priority';
-import { completionSignal, completionsSignal, operatorCommandUpdate } from '../../workflows/game-date/messages';
+import { completionSignal, completionsSignal, operatorCommandUpdate, triggerTaskQueue } from '../../workflows/game-date/messages';
 import { completion, PHASE2, PHASE3, PHASE4 } from './completions';
 import { nonRetryable, RecordingActivities } from './recording-activities';
 import { nyDate, transition, withDateWorkflow, type DateRun } from './workflow-test-kit';
@@ -36,6 +36,13 @@ function dropStackTraces(node: unknown): void {
     if (key === 'stackTrace' && typeof value === 'string') (node as Record<string, unknown>)[key] = '';
     else if (typeof value === 'object' && !(value instanceof Uint8Array)) dropStackTraces(value);
   }
+}
+
+/** The workflow's own task queue and the queues its activities of `types` were scheduled on. */
+function triggerQueues(events: temporal.api.history.v1.IHistoryEvent[], types: string[]): { own: string; scheduledOn: string[] } {
+  const own = events[0]?.workflowExecutionStartedEventAttributes?.taskQueue?.name ?? '';
+  const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes).filter((a) => types.includes(a?.activityType?.name ?? ''));
+  return { own, scheduledOn: scheduled.map((a) => a?.taskQueue?.name ?? '') };
 }
 
 async function keepHistory(env: TestWorkflowEnvironment, run: DateRun, name: string): Promise<void> {
@@ -84,6 +91,9 @@ describe('game-date workflow on the dev server', function () {
       assert.deepEqual(topics.slice(0, 2), ['nba-phase3-trigger', 'nba-phase4-trigger']);
       // The predictions and the export are due moments apart and publish side by side, in either order.
       assert.deepEqual(topics.slice(2).sort(), ['nba-phase6-export-trigger', 'nba-predictions-trigger']);
+      // A live date's triggers stay on its own queue: the server may hand them straight back to this worker.
+      const queues = triggerQueues((await handle.fetchHistory()).events ?? [], ['publishTrigger', 'callHttpTrigger']);
+      assert.deepEqual(queues.scheduledOn, Array<string>(5).fill(queues.own));
       await keepHistory(env, run, 'full-game-day');
     });
   });
@@ -125,6 +135,9 @@ describe('game-date workflow on the dev server', function () {
       const writes = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeDateRecords');
       assert.ok(writes.length > 0);
       for (const write of writes) assert.equal(durationMs(write.activityTaskScheduledEventAttributes!.scheduleToCloseTimeout), 3_600_000);
+      // A backfill date's trigger goes to the trigger queue, not behind the backlog's writes on its own.
+      const queues = triggerQueues(events, ['publishTrigger']);
+      assert.deepEqual(queues.scheduledOn, [triggerTaskQueue(queues.own)]);
       await keepHistory(env, run, 'backfill-spread-writes');
     });
   });
