@@ -8,6 +8,11 @@ import { calendarDateIn } from './game-date-mode';
 export const LIVE_DATE_PRIORITY = 2;
 export const BACKLOG_DATE_PRIORITY = 4;
 
+/** Whether a date started with this key is part of a backfill (its own task queue, longer write windows). */
+export function isBacklogPriority(priorityKey: number): boolean {
+  return priorityKey >= BACKLOG_DATE_PRIORITY;
+}
+
 /** Default age, in days before today, from which a date is backlog: today and last night's dates are live. */
 export const DEFAULT_BACKLOG_AGE_DAYS = 2;
 

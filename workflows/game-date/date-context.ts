@@ -1,6 +1,6 @@
 /** What every part of a date's workflow works on: the pipeline definition, the date and its durable state. */
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
-import { BACKLOG_DATE_PRIORITY } from '../../contract/date-priority';
+import { isBacklogPriority } from '../../contract/date-priority';
 import type { PipelineDefinition, TransitionDefinition } from '../../contract/pipeline-definition';
 import type { GameDateState } from './state';
 
@@ -16,7 +16,7 @@ export function transitionDefinition(ctx: DateContext, name: string): Transition
   return found;
 }
 
-/** Whether this date is part of a backfill: it was started with the backlog's priority key (contract/date-priority.ts). */
+/** Whether this date is part of a backfill: it was started with the backlog's priority key. */
 export function isBacklogDate(): boolean {
-  return (workflowInfo().priority?.priorityKey ?? 0) >= BACKLOG_DATE_PRIORITY;
+  return isBacklogPriority(workflowInfo().priority?.priorityKey ?? 0);
 }

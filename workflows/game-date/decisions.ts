@@ -38,6 +38,14 @@ import {
 
 /** Since this patch triggers run on their own task queue, never behind a backlog of writes; older histories replay on the workflow's. */
 const TRIGGER_QUEUE_PATCH = 'trigger-task-queue';
+/**
+ * Since this patch a live date's triggers are scheduled on the date's own task queue, so the server may hand each one
+ * straight back to the worker that decided it, in its reply to the workflow task (eager activity dispatch, on when the
+ * server sets system.enableActivityEagerExecution): no wait on a queue for a poller. When that worker has no free
+ * activity slot the task waits on the live queue, behind live dates' writes only. A backfill's dates keep the trigger
+ * queue: their worker's slots are full of the backlog's writes.
+ */
+const LIVE_TRIGGER_EAGER_PATCH = 'live-trigger-eager-dispatch';
 /** Failed triggers are retried on a timer (dates started before this change wait for a completion or an operator). */
 const FAILED_TRIGGER_RETRY_PATCH = 'failed-trigger-retry';
 
@@ -49,15 +57,6 @@ export interface PredictionBatch {
   status: string;
   metadata: Record<string, unknown>;
 }
-
-/**
- * Since this patch a live date's triggers are scheduled on the date's own task queue, so the server may hand each one
- * straight back to the worker that decided it, in its reply to the workflow task (eager activity dispatch, on when the
- * server sets system.enableActivityEagerExecution): no wait on a queue for a poller. When that worker has no free
- * activity slot the task waits on the live queue, behind live dates' writes only. A backfill's dates keep the trigger
- * queue: their worker's slots are full of the backlog's writes.
- */
-const LIVE_TRIGGER_EAGER_PATCH = 'live-trigger-eager-dispatch';
 
 function triggerQueue(): { taskQueue?: string } {
   if (!isBacklogDate() && patched(LIVE_TRIGGER_EAGER_PATCH)) return {};

@@ -5,7 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CompletionSignal } from '../../contract/completion-message';
-import { BACKLOG_DATE_PRIORITY } from '../../contract/date-priority';
+import { isBacklogPriority } from '../../contract/date-priority';
 import type { PipelineDefinition } from '../../contract/pipeline-definition';
 import type { GameDateState } from './state';
 import type { GameDateStatus } from './status';
@@ -97,7 +97,7 @@ export function backlogTaskQueue(taskQueue: string): string {
 
 /** The queue a date starts on, from its start priority; a running date keeps its queue (continue-as-new too). */
 export function dateTaskQueue(taskQueue: string, priorityKey: number): string {
-  return priorityKey >= BACKLOG_DATE_PRIORITY ? backlogTaskQueue(taskQueue) : taskQueue;
+  return isBacklogPriority(priorityKey) ? backlogTaskQueue(taskQueue) : taskQueue;
 }
 
 /** Every task queue the worker polls for the configured one: live dates, their triggers, the backlog, its triggers. */
