@@ -6,7 +6,6 @@ import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { bindHostShape, googleEnvShape, logLevelShape, parseServiceEnv } from '../service/service-environment';
 import { portVar, temporalEnvShape, tracingEnvShape } from '../service/environment-schema';
-import { memoryTrimShape } from '../service/memory-trim';
 import { configStep } from '../service/startup';
 
 export const DEFAULT_SUBSCRIPTION_TEMPLATE = '{topic}-orchestrator';
@@ -14,7 +13,6 @@ export const DEFAULT_SUBSCRIPTION_TEMPLATE = '{topic}-orchestrator';
 export const bridgeEnvShape = {
   ...temporalEnvShape,
   ...bindHostShape,
-  ...memoryTrimShape,
   ...logLevelShape,
   ...tracingEnvShape,
   GOOGLE_CLOUD_PROJECT: googleEnvShape.GOOGLE_CLOUD_PROJECT,

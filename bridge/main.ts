@@ -11,7 +11,6 @@ import { Client, Connection } from '@temporalio/client';
 import { createAlertPathStatus, createAlertSender } from '../activities/alert-channels';
 import { alertPathProbe, createHealthChecker, pubsubProbe, serveHealth, type HealthProbe } from '../service/health-server';
 import { createServiceLogger } from '../service/logger';
-import { startMemoryTrim } from '../service/memory-trim';
 import { limitHeapGrowth, resolveBuildId } from '../service/service-environment';
 import { configStep, runService } from '../service/startup';
 import { describeTemporalConnection, temporalConnectionOptions } from '../service/temporal-connection';
@@ -31,7 +30,6 @@ const log = createServiceLogger('bridge');
 async function main(): Promise<void> {
   limitHeapGrowth();
   const { env, alertConfig, definition } = loadBridgeConfig();
-  const memoryTrim = startMemoryTrim(env.SERVICE_MEMORY_TRIM_SECONDS, log);
   const buildId = resolveBuildId();
   // Before the client exists: its interceptors carry each message's trace into Temporal.
   const tracing = startTracing('bridge', buildId);
@@ -167,7 +165,6 @@ async function main(): Promise<void> {
       task_queue: env.TEMPORAL_TASK_QUEUE,
       build_id: buildId,
       replica,
-      memory_trim: memoryTrim.description,
       traces: tracing.exportUrl ?? 'off (no OTEL_EXPORTER_OTLP_ENDPOINT)',
       silence_subscriptions: observer.status().observed.map((topic) => subscriptionNameFor(env.BRIDGE_SILENCE_SUBSCRIPTION_TEMPLATE, topic, replica)),
       health: `http://127.0.0.1:${health.port}/health`,
@@ -181,7 +178,6 @@ async function main(): Promise<void> {
     log.info(`${signal}: draining in-flight messages`);
     clearInterval(temporalTimer);
     clearInterval(watchdogTimer);
-    memoryTrim.stop();
     const { drained } = await bridge.stop(env.BRIDGE_SHUTDOWN_GRACE_SECONDS * 1000);
     await observer.stop();
     log.info(drained ? 'drained; acknowledgements flushed' : 'grace period over; unfinished messages will be redelivered');

@@ -30,7 +30,6 @@ import { loadWatchdogConfig } from '../watchdogs/watchdog-config';
 import { ensureWatchdogSchedules, watchdogScheduleIds } from '../watchdogs/watchdog-schedules';
 import { createWatchdogStatus, watchdogHealthProbe } from '../watchdogs/watchdog-status';
 import { createServiceLogger, temporalLogger } from '../service/logger';
-import { startMemoryTrim } from '../service/memory-trim';
 import { createGoogleClients, limitHeapGrowth, resolveBuildId } from '../service/service-environment';
 import { configStep, runService, ServiceConfigError } from '../service/startup';
 import { describeTemporalConnection, temporalConnectError, temporalConnectionOptions } from '../service/temporal-connection';
@@ -54,7 +53,6 @@ async function main(): Promise<void> {
   limitHeapGrowth();
   const config = loadWorkerConfig();
   const { env, definition } = config;
-  const memoryTrim = startMemoryTrim(env.SERVICE_MEMORY_TRIM_SECONDS, log);
   const buildId = resolveBuildId();
   const tracing = startTracing('worker', buildId);
   // The deployment version (name + build id = commit) replaces the deprecated buildId option. Routing by version
@@ -177,7 +175,6 @@ async function main(): Promise<void> {
       build_id: buildId,
       workflow_bundle: prebuilt ? 'prebuilt' : 'bundled at start',
       workflow_stack_traces: workflowStackTraces(env.WORKFLOW_STACK_TRACES),
-      memory_trim: memoryTrim.description,
       alert_channels: config.alertConfig.channels.map((c) => c.name),
       traces: tracing.exportUrl ?? 'off (no OTEL_EXPORTER_OTLP_ENDPOINT)',
       health: `http://127.0.0.1:${health.port}/health`,
@@ -193,7 +190,6 @@ async function main(): Promise<void> {
     throw error;
   })));
   log.info('stopped polling; in-flight tasks finished');
-  memoryTrim.stop();
   await health.close();
   await clientConnection.close();
   await connection.close();

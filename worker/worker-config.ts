@@ -4,7 +4,6 @@ import { loadPipelineDefinition } from '../contract/load-pipeline-definition';
 import type { PipelineDefinition } from '../contract/pipeline-definition';
 import { bindHostShape, googleEnvShape, logLevelShape, parseServiceEnv } from '../service/service-environment';
 import { portVar, temporalEnvShape, tracingEnvShape } from '../service/environment-schema';
-import { memoryTrimShape } from '../service/memory-trim';
 import { configStep } from '../service/startup';
 import type { WorkerOptions } from '@temporalio/worker';
 import { z } from 'zod';
@@ -13,7 +12,6 @@ export const workerEnvShape = {
   ...temporalEnvShape,
   ...googleEnvShape,
   ...bindHostShape,
-  ...memoryTrimShape,
   WORKER_HEALTH_PORT: portVar(8091, 'port of the worker /health and /metrics server on 127.0.0.1'),
   WORKER_TEMPORAL_METRICS_PORT: portVar(9464, 'port of the Temporal runtime Prometheus exporter on 127.0.0.1'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce
