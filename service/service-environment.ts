@@ -1,13 +1,10 @@
 /**
  * Configuration every long-running service (worker, bridge) reads from its environment at start, validated
- * with zod so a bad or missing variable stops the process with one line naming it. Also the Google clients
- * and the build id, built the same way for both services.
+ * with zod so a bad or missing variable stops the process with one line naming it. Also the build id, read
+ * the same way for both services. The Google clients are in google-clients.ts: only the worker loads them all.
  */
 import { execFileSync } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
-import { BigQuery } from '@google-cloud/bigquery';
-import { Firestore } from '@google-cloud/firestore';
-import { PubSub } from '@google-cloud/pubsub';
 import { z } from 'zod';
 import { DEFAULT_BIGQUERY_DATASET } from '../activities/bigquery-schema';
 import { LOG_LEVELS } from './logger';
@@ -44,21 +41,6 @@ export function resolveBuildId(env: NodeJS.ProcessEnv = process.env): string {
   } catch {
     return 'unknown';
   }
-}
-
-export interface GoogleClients {
-  pubsub: PubSub;
-  firestore: Firestore;
-  bigquery: BigQuery;
-}
-
-export function createGoogleClients(config: { GOOGLE_CLOUD_PROJECT: string; BIGQUERY_API_ENDPOINT?: string }): GoogleClients {
-  const projectId = config.GOOGLE_CLOUD_PROJECT;
-  return {
-    pubsub: new PubSub({ projectId }),
-    firestore: new Firestore({ projectId }),
-    bigquery: new BigQuery({ projectId, ...(config.BIGQUERY_API_ENDPOINT ? { apiEndpoint: config.BIGQUERY_API_ENDPOINT } : {}) }),
-  };
 }
 
 /**
