@@ -24,7 +24,7 @@ RUN test -n "$BUILD_ID" || { echo "BUILD_ID is required: docker build --build-ar
 # Small young generation for every service (see limitHeapGrowth in service/service-environment.ts). Google
 # clients find Application Default Credentials through the metadata server: nothing here turns that off.
 # glibc: two arenas and fixed 128 KB mmap and trim thresholds (SERVICE_MALLOC_ENV in local-stack/service-process.ts).
-ENV BUILD_ID=${BUILD_ID} NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=2 MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
+ENV BUILD_ID=${BUILD_ID} NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=1 MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
 USER node
 # /health answers 200 only while every dependency is healthy (the bridge's container sets BRIDGE_HEALTH_PORT).
 # The worker's preload turns off the workflow threads' per-promise stack capture (worker/workflow-stack-traces.ts).

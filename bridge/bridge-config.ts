@@ -34,7 +34,7 @@ export const bridgeEnvShape = {
     .min(0)
     .default(DEFAULT_BACKLOG_AGE_DAYS)
     .describe("a date this many days or more before today (pipeline time zone) starts at the backlog's lower task priority, so live dates' tasks run first"),
-  BRIDGE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(400).describe('flow control: messages held at once per subscription'),
+  BRIDGE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(100).describe('flow control: messages held at once per subscription'),
   BRIDGE_MAX_SIGNAL_BATCH: z.coerce
     .number()
     .int()

@@ -16,7 +16,7 @@ export const SERVICE_SCRIPTS = {
 } as const;
 
 /** V8 flags the main thread only takes on the command line (the Dockerfile sets them in NODE_OPTIONS). */
-export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=2'];
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=1'];
 
 /**
  * A service's Node arguments before its script: the V8 flags, tsx's hook for a `.ts` script, and for the worker the
