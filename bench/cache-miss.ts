@@ -1,7 +1,9 @@
 /**
  * What a workflow-cache miss costs: an evicted date is replayed from its history on its next task. Replays a
- * sample of the backlog's histories with the build's workflow bundle, once with one history and once with all,
- * so the replay worker's own start-up cancels out: (T(n) - T(1)) / (n - 1) per replay.
+ * sample of the backlog's histories with the build's workflow bundle, once with one history and once with
+ * `sample` replays of them all (each repeated as needed), so the replay worker's own start-up cancels out:
+ * (T(n) - T(1)) / (n - 1) per replay. With a few histories and no repeats, the start-up's jitter was larger
+ * than the replays it was subtracted from, and the figure could come out negative.
  */
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -54,7 +56,8 @@ export async function cacheMissCost(client: Client, pipeline: string, dates: str
   quietRuntime();
   await replayAll(codePath, histories.slice(0, 1)); // warm: the bundle is read and compiled once per process
   const one = await replayAll(codePath, histories.slice(0, 1));
-  const all = await replayAll(codePath, histories);
+  const replays = Array.from({ length: Math.max(sample, 2) }, (_, i) => histories[i % histories.length]!);
+  const all = await replayAll(codePath, replays);
   const meanEvents = histories.reduce((sum, h) => sum + ((h.history as { events?: unknown[] }).events?.length ?? 0), 0) / histories.length;
-  return { histories: histories.length, stackTraces: stackTraces === 'off' && stackTracesPreloaded() ? 'off' : 'on', meanEvents, msPerReplay: histories.length > 1 ? (all - one) / (histories.length - 1) : one };
+  return { histories: histories.length, stackTraces: stackTraces === 'off' && stackTracesPreloaded() ? 'off' : 'on', meanEvents, msPerReplay: (all - one) / (replays.length - 1) };
 }
