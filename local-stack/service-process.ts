@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { SEMI_SPACE_FLAG } from '../service/service-environment';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
@@ -16,7 +17,7 @@ export const SERVICE_SCRIPTS = {
 } as const;
 
 /** V8 flags the main thread only takes on the command line (the Dockerfile sets them in NODE_OPTIONS). */
-export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=1'];
+export const SERVICE_NODE_FLAGS = [SEMI_SPACE_FLAG];
 
 /**
  * A service's Node arguments before its script: the V8 flags, tsx's hook for a `.ts` script, and for the worker the

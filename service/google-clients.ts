@@ -1,7 +1,7 @@
 /**
  * The worker's Google clients, built from its validated environment. Kept apart from service-environment.ts,
  * which the bridge loads too: the bridge needs Pub/Sub only, and loading the Firestore and BigQuery libraries
- * alone costs a process tens of megabytes.
+ * as well cost it about 7 MB.
  */
 import { BigQuery } from '@google-cloud/bigquery';
 import { Firestore } from '@google-cloud/firestore';

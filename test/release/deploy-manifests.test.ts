@@ -8,6 +8,7 @@ import { bridgeEnvShape, loadBridgeConfig } from '../../bridge/bridge-config';
 import { temporalConnectionOptions } from '../../service/temporal-connection';
 import { loadWatchdogConfig, watchdogEnvSchema } from '../../watchdogs/watchdog-config';
 import { loadWorkerConfig, workerEnvShape } from '../../worker/worker-config';
+import { SERVICE_MALLOC_ENV, SERVICE_NODE_FLAGS } from '../../local-stack/service-process';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -79,4 +80,13 @@ describe('deploy/kubernetes', () => {
       assert.ok(temporal.tls, 'production connects to Temporal with TLS');
     });
   }
+});
+
+describe('Dockerfile', () => {
+  it("runs the services with the local stack's V8 flags and glibc settings, which the image copies", () => {
+    const env = /^ENV (.+)$/m.exec(readFileSync(path.join(root, 'Dockerfile'), 'utf8'))?.[1] ?? '';
+    const vars = Object.fromEntries(env.split(/\s+/).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+    assert.deepEqual((vars.NODE_OPTIONS ?? '').split(' '), SERVICE_NODE_FLAGS);
+    for (const [name, value] of Object.entries(SERVICE_MALLOC_ENV)) assert.equal(vars[name], value, name);
+  });
 });

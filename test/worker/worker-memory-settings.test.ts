@@ -12,7 +12,7 @@ describe('worker memory settings', () => {
     assert.equal(parseServiceEnv('worker', workerEnvShape, { ...base, WORKER_MAX_CACHED_WORKFLOWS: '0' }).WORKER_MAX_CACHED_WORKFLOWS, 0);
   });
 
-  it("caps the backlog's workflow cache at 50 by default, apart from the live dates'", () => {
+  it("caps the backlog's workflow cache at 20 by default, apart from the live dates'", () => {
     assert.equal(parseServiceEnv('worker', workerEnvShape, base).WORKER_BACKLOG_MAX_CACHED_WORKFLOWS, 20);
     const both = parseServiceEnv('worker', workerEnvShape, { ...base, WORKER_MAX_CACHED_WORKFLOWS: '20', WORKER_BACKLOG_MAX_CACHED_WORKFLOWS: '0' });
     assert.deepEqual([both.WORKER_MAX_CACHED_WORKFLOWS, both.WORKER_BACKLOG_MAX_CACHED_WORKFLOWS], [20, 0]);
