@@ -6,6 +6,7 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { workerTaskQueues } from '../workflows/game-date/messages';
 import { createTriggerWorker, type TriggerWorkerOptions } from './trigger-worker';
+import { withWorkflowThreadNice } from './workflow-thread-priority';
 
 export interface DateWorkersOptions {
   connection: NativeConnection;
@@ -21,14 +22,15 @@ export interface DateWorkersOptions {
   triggers: Omit<TriggerWorkerOptions, 'connection' | 'namespace' | 'taskQueue'>;
 }
 
-type OwnOptions = Pick<WorkerOptions, 'maxCachedWorkflows'>;
+type OwnOptions = Pick<WorkerOptions, 'maxCachedWorkflows'> & { /** nice value of its workflow thread (worker/workflow-thread-priority.ts) */ threadNice?: number };
 
 /** Live dates' workflow worker, their trigger worker, the backlog's workflow worker, its trigger worker. */
 export async function createDateWorkers(options: DateWorkersOptions): Promise<Worker[]> {
   const { connection, namespace, taskQueue } = options;
   const queues = workerTaskQueues(taskQueue);
   const shared = { connection, ...(namespace === undefined ? {} : { namespace }) };
-  const dateWorker = (queue: string, own: OwnOptions = {}) => Worker.create({ ...options.dates, ...own, ...shared, taskQueue: queue });
+  const dateWorker = (queue: string, { threadNice = 0, ...own }: OwnOptions = {}) =>
+    withWorkflowThreadNice(threadNice, () => Worker.create({ ...options.dates, ...own, ...shared, taskQueue: queue }));
   return [
     await dateWorker(queues.dates, options.live),
     await createTriggerWorker({ ...options.triggers, ...shared, taskQueue: queues.dates }),

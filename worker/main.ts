@@ -50,6 +50,13 @@ function workflowStackTraces(setting: 'on' | 'off'): string {
   return stackTracesPreloaded() ? 'off' : 'on: started without --require ./worker/workflow-stack-traces.js, so the setting cannot take effect';
 }
 
+/** What the start-up line says of the backlog's workflow thread priority, which the preload applies inside the thread. */
+function backlogThreadNice(nice: number): number | string {
+  if (nice === 0) return 0;
+  if (process.platform !== 'linux') return 'unchanged: a thread of its own priority needs Linux';
+  return stackTracesPreloaded() ? nice : 'unchanged: started without --require ./worker/workflow-stack-traces.js';
+}
+
 async function main(): Promise<void> {
   limitHeapGrowth();
   const config = loadWorkerConfig();
@@ -94,7 +101,7 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     live: { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS },
-    backlog: { maxCachedWorkflows: env.WORKER_BACKLOG_MAX_CACHED_WORKFLOWS },
+    backlog: { maxCachedWorkflows: env.WORKER_BACKLOG_MAX_CACHED_WORKFLOWS, threadNice: env.WORKER_BACKLOG_THREAD_NICE },
     dates: {
       workflowBundle: await workflowBundle,
       ...workflowTaskOptions(env),
@@ -176,6 +183,7 @@ async function main(): Promise<void> {
       build_id: buildId,
       workflow_bundle: prebuilt ? 'prebuilt' : 'bundled at start',
       workflow_stack_traces: workflowStackTraces(env.WORKFLOW_STACK_TRACES),
+      backlog_thread_nice: backlogThreadNice(env.WORKER_BACKLOG_THREAD_NICE),
       alert_channels: config.alertConfig.channels.map((c) => c.name),
       traces: tracing.exportUrl ?? 'off (no OTEL_EXPORTER_OTLP_ENDPOINT)',
       health: `http://127.0.0.1:${health.port}/health`,

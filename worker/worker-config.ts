@@ -28,6 +28,13 @@ export const workerEnvShape = {
     .refine((n) => n !== 1, 'must be 0 (no cache) or at least 2')
     .default(20)
     .describe("backfill date workflows kept in memory between tasks, on the backlog's task queue: a backfill touches each date once in a while, so a larger cache mostly holds memory"),
+  WORKER_BACKLOG_THREAD_NICE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(19)
+    .default(10)
+    .describe("CPU priority (nice) of the backlog's workflow thread below the rest of the worker, on Linux: a backfill's replays give way to live dates (0: same priority)"),
   WORKER_WORKFLOW_TASK_POLLERS: z.enum(['autoscaling', 'fixed']).default('autoscaling').describe('how the worker polls for workflow tasks'),
   WORKER_MAX_WORKFLOW_TASK_POLLS: z.coerce.number().int().min(2).max(100).default(20).describe('most workflow-task polls open at once'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce

@@ -8,9 +8,13 @@
  * and the SDK has no switch for it, so here it is off unless WORKFLOW_STACK_TRACES=on: the SDK then answers the
  * query with "Workflow stack traces are not enabled on this worker", and a date's current details still say what
  * it waits for.
+ *
+ * The preload is also where a workflow thread takes the CPU priority its creator asked for (the backlog's, see
+ * worker/workflow-thread-priority.ts): only code running inside a thread can change that thread's priority.
  */
 import { isMainThread } from 'node:worker_threads';
 import { globalHandlers } from '@temporalio/worker/lib/workflow/vm-shared';
+import { applyWorkflowThreadNice } from './workflow-thread-priority';
 
 /** Whether this process was started with the preload (its main thread cannot see into the workflow threads). */
 export function stackTracesPreloaded(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
@@ -22,3 +26,5 @@ if (!isMainThread && process.env.WORKFLOW_STACK_TRACES !== 'on') {
   // that renames this method would collect stacks again; the end-to-end tests query a running date to catch that.
   (globalHandlers as unknown as { setPromiseHook(): void }).setPromiseHook = () => undefined;
 }
+
+if (!isMainThread) applyWorkflowThreadNice();

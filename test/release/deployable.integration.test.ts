@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnService, type ServiceProcess } from '../../local-stack/service-process';
 import { packageDeployable } from '../../release/package';
+import { niceOfThread } from '../worker/thread-nice';
 import { completionBody, createWorld, freePort, PHASE2_CLASSES, uniquePastDate, waitFor, type E2eWorld } from '../e2e/e2e-kit';
 
 function* walk(dir: string): Generator<string> {
@@ -50,10 +51,14 @@ describe('the deployable (npm run package)', function () {
     const start = async (name: 'worker' | 'bridge', extra: NodeJS.ProcessEnv) => {
       const service = spawnService(name, `${name}/main.js`, world.serviceEnv(extra), undefined, out);
       services.push(service);
-      return service.waitForLine(/\bready:/, 90_000);
+      return { pid: service.pid, ready: await service.waitForLine(/\bready:/, 90_000) };
     };
-    const ready = await start('worker', { WORKER_HEALTH_PORT: String(await freePort()), WORKER_TEMPORAL_METRICS_PORT: String(await freePort()) });
-    assert.match(ready, /"workflow_bundle":"prebuilt"/);
+    const worker = await start('worker', { WORKER_HEALTH_PORT: String(await freePort()), WORKER_TEMPORAL_METRICS_PORT: String(await freePort()) });
+    assert.match(worker.ready, /"workflow_bundle":"prebuilt"/);
+    assert.match(worker.ready, /"backlog_thread_nice":10\b/);
+    // The compiled preload lowers the backlog's workflow thread (WORKER_BACKLOG_THREAD_NICE, 10) and no other thread.
+    const nices = readdirSync(`/proc/${worker.pid}/task`).map((task) => niceOfThread(`/proc/${worker.pid}/task/${task}/stat`));
+    assert.deepEqual(nices.filter((n) => n !== 0), [10], `thread nice values: ${nices.join(' ')}`);
     await start('bridge', { BRIDGE_HEALTH_PORT: String(await freePort()) });
 
     const gameDate = uniquePastDate();
