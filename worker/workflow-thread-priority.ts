@@ -1,7 +1,7 @@
 /**
  * The backlog's workflow thread runs at a lower CPU priority than everything else in the worker. Temporal's task
  * priority orders tasks while they wait in the server; once taken, a backfill's replays (every backlog task misses
- * its small cache) compete for the two cores with the live dates' workflow thread, the activities and the server.
+ * its small cache) compete for the machine's cores with the live dates' workflow thread, the activities and the server.
  * A niced thread still gets all the CPU nobody else wants, so the backfill drains as before on an idle machine.
  *
  * The main thread cannot reach into a workflow thread, so it leaves the value in the environment data that Node
@@ -29,6 +29,10 @@ export async function withWorkflowThreadNice<T>(nice: number, create: () => Prom
 export function applyWorkflowThreadNice(): number {
   const nice = getEnvironmentData(NICE_KEY);
   if (isMainThread || typeof nice !== 'number' || process.platform !== 'linux') return 0;
-  setPriority(0, nice); // pid 0 on Linux: the calling thread only
-  return nice;
+  try {
+    setPriority(0, nice); // pid 0 on Linux: the calling thread only
+    return nice;
+  } catch {
+    return 0; // a sandbox that refuses setpriority: the thread runs at the normal priority rather than not at all
+  }
 }
