@@ -41,6 +41,7 @@ import { bundleWorkflowsInChild, prebuiltWorkflowBundle } from './workflow-bundl
 import { workerActivities } from './worker-activities';
 import { workflowFailureErrorTypes } from './workflow-failure-policy';
 import { stackTracesPreloaded } from './workflow-stack-traces';
+import { threadPrioritySupported } from './workflow-thread-priority';
 
 const log = createServiceLogger('worker');
 
@@ -53,7 +54,7 @@ function workflowStackTraces(setting: 'on' | 'off'): string {
 /** What the start-up line says of the backlog's workflow thread priority, which the preload applies inside the thread. */
 function backlogThreadNice(nice: number): number | string {
   if (nice === 0) return 0;
-  if (process.platform !== 'linux') return 'unchanged: a thread of its own priority needs Linux';
+  if (!threadPrioritySupported) return 'unchanged: a thread of its own priority needs Linux';
   return stackTracesPreloaded() ? nice : 'unchanged: started without --require ./worker/workflow-stack-traces.js';
 }
 

@@ -27,4 +27,4 @@ if (!isMainThread && process.env.WORKFLOW_STACK_TRACES !== 'on') {
   (globalHandlers as unknown as { setPromiseHook(): void }).setPromiseHook = () => undefined;
 }
 
-if (!isMainThread) applyWorkflowThreadNice();
+applyWorkflowThreadNice(); // a no-op on the main thread

@@ -14,9 +14,12 @@ import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worke
 
 const NICE_KEY = 'phase-orchestrator/workflow-thread-nice';
 
+/** Whether a thread can have a priority of its own here: Linux only (elsewhere setpriority lowers the whole process). */
+export const threadPrioritySupported = process.platform === 'linux';
+
 /** Runs `create` (a Worker.create) so that the workflow threads it starts take the given nice value (0: unchanged). */
 export async function withWorkflowThreadNice<T>(nice: number, create: () => Promise<T>): Promise<T> {
-  if (nice === 0 || process.platform !== 'linux') return create();
+  if (nice === 0 || !threadPrioritySupported) return create();
   setEnvironmentData(NICE_KEY, nice);
   try {
     return await create();
@@ -27,8 +30,8 @@ export async function withWorkflowThreadNice<T>(nice: number, create: () => Prom
 
 /** In a workflow thread: lowers its own priority if its creator asked for it; returns the nice value applied. */
 export function applyWorkflowThreadNice(): number {
-  const nice = getEnvironmentData(NICE_KEY);
-  if (isMainThread || typeof nice !== 'number' || process.platform !== 'linux') return 0;
+  const nice = getEnvironmentData(NICE_KEY); // set only where threadPrioritySupported
+  if (isMainThread || typeof nice !== 'number') return 0;
   try {
     setPriority(0, nice); // pid 0 on Linux: the calling thread only
     return nice;
