@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { BUILD_DIR, WORKFLOW_BUNDLE_FILE } from '../release/build';
-import { stackTracesPreloaded } from '../worker/workflow-stack-traces';
+import { turnOffPromiseStacks } from '../worker/workflow-stack-traces';
 import { gameDateWorkflowId } from '../workflows/game-date/messages';
 
 export interface CacheMissCost {
@@ -39,11 +39,12 @@ async function replayAll(codePath: string, histories: { workflowId: string; hist
 }
 
 /**
- * `stackTraces` is the worker's WORKFLOW_STACK_TRACES: the replay threads read it when they start, and they honour
- * it only when this process was started with the worker's preload (`npm run bench` is); the result says which ran.
+ * `stackTraces` is the worker's WORKFLOW_STACK_TRACES. The SDK's replay worker runs workflows on this process's main
+ * thread, where the preload never turns the promise-stack hook off, so it is turned off here when the worker's is:
+ * with it on, a miss measured twice what it costs the worker's workflow threads.
  */
 export async function cacheMissCost(client: Client, pipeline: string, dates: string[], stackTraces: 'on' | 'off', sample = 40): Promise<CacheMissCost> {
-  process.env.WORKFLOW_STACK_TRACES = stackTraces;
+  if (stackTraces === 'off') turnOffPromiseStacks();
   const step = Math.max(1, Math.floor(dates.length / sample));
   const picked = dates.filter((_, i) => i % step === 0).slice(0, sample);
   const histories = await Promise.all(
@@ -59,5 +60,5 @@ export async function cacheMissCost(client: Client, pipeline: string, dates: str
   const replays = Array.from({ length: Math.max(sample, 2) }, (_, i) => histories[i % histories.length]!);
   const all = await replayAll(codePath, replays);
   const meanEvents = histories.reduce((sum, h) => sum + ((h.history as { events?: unknown[] }).events?.length ?? 0), 0) / histories.length;
-  return { histories: histories.length, stackTraces: stackTraces === 'off' && stackTracesPreloaded() ? 'off' : 'on', meanEvents, msPerReplay: (all - one) / (replays.length - 1) };
+  return { histories: histories.length, stackTraces, meanEvents, msPerReplay: (all - one) / (replays.length - 1) };
 }

@@ -8,7 +8,7 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { gameDateWorkflowId } from '../workflows/game-date/messages';
-import { latencySummary } from './latency';
+import { latencySummary, type LatencySummary } from './latency';
 import { triggerKeyOf } from './season';
 
 const { EventType } = temporal.api.enums.v1;
@@ -24,6 +24,8 @@ export interface LatencyBreakdown extends LatencyParts {
   p99: LatencyParts;
   /** The slowest triggers end to end, with their parts: which hop the tail waits in. */
   slowest: ({ key: string; totalMs: number } & LatencyParts)[];
+  /** End-to-end latency per transition: whether the tail belongs to one of them (a date's first, say). */
+  perTransition: Record<string, LatencySummary>;
 }
 
 const PART_LABELS: Record<LatencyPart, string> = {
@@ -108,10 +110,24 @@ export async function latencyBreakdown(client: Client, pipeline: string, dates: 
     .filter((row): row is typeof row & { totalMs: number } => row.totalMs !== null)
     .sort((a, b) => b.totalMs - a.totalMs)
     .slice(0, SLOWEST);
+  const totals = new Map<string, number[]>();
+  for (const row of rows) {
+    if (row.totalMs === null) continue;
+    const transition = row.key.split('/')[0] ?? '';
+    totals.set(transition, [...(totals.get(transition) ?? []), row.totalMs]);
+  }
   return {
     triggers: rows.length,
     ...(Object.fromEntries(LATENCY_PARTS.map((part) => [part, summaries[part].p50])) as LatencyParts),
     p99: Object.fromEntries(LATENCY_PARTS.map((part) => [part, summaries[part].p99])) as LatencyParts,
     slowest,
+    perTransition: Object.fromEntries([...totals].map(([transition, samples]) => [transition, latencySummary(samples)])),
   };
+}
+
+/** `phase2_to_phase3 p50 80 / p99 516 ms (50)`, one per transition, for the bench's log. */
+export function describePerTransition(perTransition: LatencyBreakdown['perTransition']): string {
+  return Object.entries(perTransition)
+    .map(([transition, s]) => `${transition} p50 ${s.p50} / p99 ${s.p99} ms (${s.count})`)
+    .join('; ');
 }

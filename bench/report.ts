@@ -72,6 +72,8 @@ export const sizeResultSchema = z.object({
       p99: z.record(z.string(), z.number().nullable()).optional(),
       /** The slowest triggers end to end, with their parts (absent in older reports). */
       slowest: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.null()]))).optional(),
+      /** End-to-end latency per transition (absent in older reports). */
+      perTransition: z.record(z.string(), latency).optional(),
     }),
     /** History size of the paced dates, whose messages trickle in as they do in production. */
     history: historySummary,

@@ -18,7 +18,7 @@ import { historyStats } from './history-stats';
 import { waitForWritesDrained } from './write-drain';
 import { cacheMissCost } from './cache-miss';
 import { measureIngest } from './ingest';
-import { describeLatencyParts, latencyBreakdown } from './latency-breakdown';
+import { describeLatencyParts, describePerTransition, latencyBreakdown } from './latency-breakdown';
 import { PACED_TARGET_MS, runProduct } from './product-run';
 import { benchReportSchema, currentCommit, formatTables, machineInfo, type BenchReport, type SizeResult } from './report';
 import { sampleRss, treeCpuSeconds } from './rss-sampler';
@@ -181,6 +181,7 @@ async function benchSize(env: BenchEnvironment, dates: number, settings: Setting
     const breakdown = await latencyBreakdown(env.client, definition.pipeline, paced.dates, pacedResult.timed);
     log(`  median parts (ms): ${describeLatencyParts(breakdown)}`);
     log(`  p99 parts (ms): ${describeLatencyParts(breakdown.p99)}`);
+    log(`  per transition: ${describePerTransition(breakdown.perTransition)}`);
     for (const trigger of breakdown.slowest) log(`  slow ${trigger.key} ${trigger.totalMs} ms: ${describeLatencyParts(trigger)}`);
     const peaks = rss.peaks();
     rss.stop();
