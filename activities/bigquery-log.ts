@@ -23,7 +23,9 @@ import {
   PHASE_EXECUTION_LOG_TABLE,
 } from './bigquery-schema';
 import { errorSummary } from './google-error-codes';
-import { createAppendCoalescer, type StreamedRow } from './bigquery-append-coalescer';
+
+/** BigQuery recommends at most 500 rows per insertAll request. */
+const ROWS_PER_REQUEST = 500;
 
 /** Plain functions (not methods): the worker and tests pass them around detached from this object. */
 export interface BigQueryLogActivities {
@@ -36,18 +38,28 @@ export interface BigQueryLogActivities {
   upsertCompletionStatuses: (rows: CompletionStatusRow[]) => Promise<void>;
 }
 
+/** A row as insertAll takes it: `insertId` for BigQuery's best-effort deduplication, `json` the columns. */
+interface StreamedRow {
+  insertId?: string;
+  json: Record<string, unknown>;
+}
+
 export function createBigQueryLog(bigquery: BigQuery, datasetId: string): BigQueryLogActivities {
   if (!/^[A-Za-z0-9_]+$/.test(datasetId)) throw new Error(`BigQuery dataset id "${datasetId}" is not a plain dataset name`);
 
-  // raw: the rows are already { insertId, json }; partialRetries 0: the activity retries, with back-off.
-  const options: InsertRowsOptions & { raw: boolean; partialRetries: number } = { raw: true, partialRetries: 0, skipInvalidRows: false, ignoreUnknownValues: false };
-  /** Appends a call's rows, sharing requests with the other calls of the moment; a failed request fails the call (its retry appends again). */
-  const append = createAppendCoalescer(
-    async (tableName, rows) => {
-      await bigquery.dataset(datasetId).table(tableName).insert(rows, options);
-    },
-    (err, where) => classifyBigQueryError(err, where, datasetId),
-  );
+  /** Appends rows, ROWS_PER_REQUEST per request; a failed request fails the whole call (its retry appends again). */
+  async function append(tableName: string, rows: StreamedRow[], where: string): Promise<void> {
+    const table = bigquery.dataset(datasetId).table(tableName);
+    // raw: the rows are already { insertId, json }; partialRetries 0: the activity retries, with back-off.
+    const options: InsertRowsOptions & { raw: boolean; partialRetries: number } = { raw: true, partialRetries: 0, skipInvalidRows: false, ignoreUnknownValues: false };
+    for (let i = 0; i < rows.length; i += ROWS_PER_REQUEST) {
+      try {
+        await table.insert(rows.slice(i, i + ROWS_PER_REQUEST), options);
+      } catch (err) {
+        throw classifyBigQueryError(err, where, datasetId);
+      }
+    }
+  }
 
   /**
    * Keyed rows as insertAll takes them: the same key twice in one call is one row, the key is also the
