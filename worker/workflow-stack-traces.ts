@@ -21,16 +21,10 @@ export function stackTracesPreloaded(execArgv: readonly string[] = process.execA
   return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => /workflow-stack-traces\.[jt]s$/.test(arg));
 }
 
-/**
- * Turns the hook off for the workflows this thread runs from now on. The hook is the only part turned off: the SDK's
- * own stack-trace formatting for errors stays as it is. An SDK that renames this method would collect stacks again;
- * the end-to-end tests query a running date to catch that. Also called by the bench on its main thread, where
- * replays run, so that a replay costs what it costs the worker.
- */
-export function turnOffPromiseStacks(): void {
+if (!isMainThread && process.env.WORKFLOW_STACK_TRACES !== 'on') {
+  // The hook is the only part turned off: the SDK's own stack-trace formatting for errors stays as it is. An SDK
+  // that renames this method would collect stacks again; the end-to-end tests query a running date to catch that.
   (globalHandlers as unknown as { setPromiseHook(): void }).setPromiseHook = () => undefined;
 }
-
-if (!isMainThread && process.env.WORKFLOW_STACK_TRACES !== 'on') turnOffPromiseStacks();
 
 applyWorkflowThreadNice(); // a no-op on the main thread
