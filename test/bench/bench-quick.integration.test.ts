@@ -36,6 +36,13 @@ describe('npm run bench -- --quick', function () {
     assert.equal(size?.dates, 3);
     // The cache-miss replays run as the worker does, without the promise-stack capture (the npm script's preload).
     assert.equal(size?.cacheMiss?.stackTraces, 'off');
+    // Each paced trigger's latency is also summarised per transition, keyed by the pipeline's transition names.
+    const perTransition = size?.paced.breakdown.perTransition ?? {};
+    assert.ok(Object.keys(perTransition).length > 0, 'latency per transition');
+    for (const [transition, summary] of Object.entries(perTransition)) {
+      assert.match(transition, /^phase\d_to_phase\d$/);
+      assert.ok(summary.count > 0 && summary.p99 !== null, `${transition} has timed triggers`);
+    }
     assert.match(output, /\| dates \| messages \| ingest\/s/, 'the table is printed');
   });
 });
