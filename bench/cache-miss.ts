@@ -32,9 +32,8 @@ function quietRuntime(): void {
 
 /**
  * On a workflow thread, as the worker replays. The SDK's replay worker otherwise runs workflows on this main thread
- * (debug mode; its typed options leave the flag out, the worker still takes it), where the preload does not reach and
- * the bench's own state weighs in: there a miss measured 27 ms with the promise-stack capture off and 30 with it on,
- * on a thread 21 and 38.
+ * (debug mode; its typed options leave the flag out, the worker still takes it), which the preload does not reach:
+ * there the promise-stack capture stayed on whatever WORKFLOW_STACK_TRACES said.
  */
 async function replayAll(codePath: string, histories: { workflowId: string; history: unknown }[]): Promise<number> {
   const started = process.hrtime.bigint();

@@ -114,7 +114,9 @@ export async function latencyBreakdown(client: Client, pipeline: string, dates: 
   for (const row of rows) {
     if (row.totalMs === null) continue;
     const transition = row.key.split('/')[0] ?? '';
-    totals.set(transition, [...(totals.get(transition) ?? []), row.totalMs]);
+    const samples = totals.get(transition) ?? [];
+    samples.push(row.totalMs);
+    totals.set(transition, samples);
   }
   return {
     triggers: rows.length,
