@@ -31,7 +31,7 @@ module.exports = {
       to: {
         pathNot: [
           '^workflows/',
-          '^contract/(completion-fields|completion-message|date-priority|game-date-mode|pipeline-definition|processor-names|transition-rules|trigger-payloads)\\.ts$',
+          '^contract/(completion-fields|completion-message|date-priority|game-date-mode|pipeline-definition|processor-names|time-zone-formats|transition-rules|trigger-payloads)\\.ts$',
           '^activities/(activity-contracts|activity-error-types|retry-policies)\\.ts$',
           '^node_modules/@temporalio/(workflow|common)/',
           '^node_modules/@opentelemetry/api/',

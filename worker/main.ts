@@ -45,17 +45,20 @@ import { threadPrioritySupported } from './workflow-thread-priority';
 
 const log = createServiceLogger('worker');
 
+/** Both settings the preload applies inside the workflow threads say so when it is missing. */
+const WITHOUT_PRELOAD = 'started without --require ./worker/workflow-stack-traces.js';
+
 /** What the start-up line says of the stack-trace query; without the preload the SDK collects stacks whatever the setting. */
 function workflowStackTraces(setting: 'on' | 'off'): string {
   if (setting === 'on') return 'on (WORKFLOW_STACK_TRACES=on)';
-  return stackTracesPreloaded() ? 'off' : 'on: started without --require ./worker/workflow-stack-traces.js, so the setting cannot take effect';
+  return stackTracesPreloaded() ? 'off' : `on: ${WITHOUT_PRELOAD}, so the setting cannot take effect`;
 }
 
 /** What the start-up line says of the backlog's workflow thread priority, which the preload applies inside the thread. */
 function backlogThreadNice(nice: number): number | string {
   if (nice === 0) return 0;
   if (!threadPrioritySupported) return 'unchanged: a thread of its own priority needs Linux';
-  return stackTracesPreloaded() ? nice : 'unchanged: started without --require ./worker/workflow-stack-traces.js';
+  return stackTracesPreloaded() ? nice : `unchanged: ${WITHOUT_PRELOAD}`;
 }
 
 async function main(): Promise<void> {

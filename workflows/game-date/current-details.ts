@@ -5,6 +5,7 @@
  */
 import { setCurrentDetails } from '@temporalio/workflow';
 import type { PipelineDefinition, TransitionDefinition } from '../../contract/pipeline-definition';
+import { dateTimeFormatIn } from '../../contract/time-zone-formats';
 import type { DateContext } from './date-context';
 import { dateStatus, type GameDateStatus, type TransitionStatus } from './status';
 
@@ -72,15 +73,9 @@ export function plural(count: number, noun: string): string {
   return count === 0 ? '' : `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 /** `2026-12-02 10:00 EST (15:00 UTC)`: the pipeline's local time, which operators plan by, and UTC. */
 export function formatTime(at: number, timeZone: string): string {
-  let local = formatters.get(timeZone);
-  if (!local) {
-    local = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
-    formatters.set(timeZone, local);
-  }
+  const local = dateTimeFormatIn(timeZone, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
   const parts = local.formatToParts(at);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   const utc = new Date(at).toISOString();
